@@ -1,0 +1,133 @@
+import { type Endpoint, formatEndpoint } from "../core/endpoint.ts";
+import { ZmqError } from "../core/errors.ts";
+import { resolveTransport } from "../core/transport_registry.ts";
+import type { SessionFailure } from "../zmtp/session.ts";
+import type { Engine } from "./engine.ts";
+import type { Pipe } from "./pipe.ts";
+import type { SocketEvent } from "./socket_events.ts";
+
+/** What a connecter needs from its socket. */
+export interface ConnecterHost {
+  /** A new engine for a connection to `address`. */
+  createEngine(address: string): Engine;
+  /** Reports a monitor event. */
+  emit(event: SocketEvent): void;
+  /** Current reconnect settings (they may change between attempts). */
+  readonly reconnectInterval: number;
+  /** Upper bound of the exponential backoff, 0 for none. */
+  readonly reconnectMaxInterval: number;
+}
+
+/**
+ * Keeps one connect()ed endpoint connected: dials, and after a lost or
+ * refused connection dials again with libzmq's timing (the interval plus a
+ * random jitter below it, or exponential backoff up to a maximum). After a
+ * protocol error it stops for good, as libzmq does.
+ *
+ * @example
+ * ```ts
+ * const connecter = new Connecter(host, parseEndpoint("tcp://127.0.0.1:5555"), "tcp://127.0.0.1:5555", pipe);
+ * connecter.start();
+ * ```
+ */
+export class Connecter {
+  readonly #host: ConnecterHost;
+  readonly #endpoint: Endpoint;
+  /** The address as the application gave it. */
+  readonly address: string;
+  /** The pipe that outlives this endpoint's connections (absent with `immediate`). */
+  readonly pipe: Pipe | undefined;
+  #engine: Engine | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+  #failures = 0;
+
+  /**
+   * @param host the socket.
+   * @param endpoint the parsed endpoint.
+   * @param address the address as given.
+   * @param pipe the persistent pipe for this endpoint, if any.
+   */
+  constructor(host: ConnecterHost, endpoint: Endpoint, address: string, pipe: Pipe | undefined) {
+    this.#host = host;
+    this.#endpoint = endpoint;
+    this.address = address;
+    this.pipe = pipe;
+  }
+
+  /** The current connection's engine, if any. */
+  get engine(): Engine | undefined {
+    return this.#engine;
+  }
+
+  /** Dials now. */
+  start(): void {
+    void this.#attempt();
+  }
+
+  /** Stops dialing; closes the current connection (`linger` decides about queued messages). */
+  stop(drainPipe: boolean): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#engine?.close(drainPipe);
+  }
+
+  /** The connection's engine closed: dial again unless the failure forbids it. */
+  engineClosed(engine: Engine, failure: SessionFailure | undefined): void {
+    if (engine !== this.#engine) return;
+    this.#engine = undefined;
+    if (this.#stopped) return;
+    if (failure === "protocol" || failure === "auth") {
+      // libzmq terminates the session after a protocol error: no reconnection.
+      this.#stopped = true;
+      return;
+    }
+    this.#scheduleRetry();
+  }
+
+  async #attempt(): Promise<void> {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const engine = this.#host.createEngine(this.address);
+    try {
+      const transport = await resolveTransport(this.#endpoint);
+      if (this.#stopped) return;
+      this.#engine = engine;
+      await transport.connect(this.#endpoint, (connection) => engine.bind(connection));
+    } catch (error) {
+      if (this.#engine === engine) this.#engine = undefined;
+      if (this.#stopped) return;
+      const cause = error instanceof ZmqError
+        ? error
+        : new ZmqError("ECONNREFUSED", `cannot connect to ${formatEndpoint(this.#endpoint)}`, {
+          cause: error,
+        });
+      this.#host.emit({ type: "connect:delay", address: this.address, error: cause });
+      this.#scheduleRetry();
+      return;
+    }
+    if (this.#stopped) {
+      engine.close();
+      return;
+    }
+    this.#failures = 0;
+    this.#host.emit({ type: "connect", address: this.address, peer: engine.peerAddress });
+  }
+
+  #scheduleRetry(): void {
+    const base = this.#host.reconnectInterval;
+    if (base < 0) return;
+    const max = this.#host.reconnectMaxInterval;
+    let interval: number;
+    if (max > base) {
+      // Exponential backoff without jitter, as libzmq does.
+      interval = Math.min(max, base * 2 ** Math.min(this.#failures, 30));
+    } else {
+      interval = base + Math.floor(Math.random() * base);
+    }
+    this.#failures++;
+    this.#host.emit({ type: "connect:retry", address: this.address, interval });
+    this.#timer = setTimeout(() => void this.#attempt(), interval);
+  }
+}

@@ -1,0 +1,71 @@
+import { FairQueue } from "./fair_queue.ts";
+import { LoadBalancer } from "./load_balancer.ts";
+import { type FrameLike, type Message, toMessage } from "./message.ts";
+import type { SocketOptions } from "./options.ts";
+import type { Pipe } from "./pipe.ts";
+import { messageIterator } from "./readable.ts";
+import { Socket } from "./socket.ts";
+
+/** Options of a Dealer. */
+export type DealerOptions = SocketOptions;
+
+/**
+ * A DEALER socket: sends round robin over its peers (a full peer is skipped,
+ * `send` waits when all are full), receives from them by fair queueing. It
+ * talks to Router, Reply and other Dealer sockets.
+ *
+ * @example
+ * ```ts
+ * const dealer = new Dealer({ routingId: "worker-1" });
+ * dealer.connect("tcp://127.0.0.1:5555");
+ * await dealer.send(["", "hello"]);
+ * const [empty, reply] = await dealer.receive();
+ * ```
+ */
+export class Dealer extends Socket implements AsyncIterable<Message> {
+  readonly #out = new LoadBalancer();
+  readonly #in = new FairQueue();
+
+  /** @param options socket options; unknown names throw a TypeError. */
+  constructor(options?: DealerOptions) {
+    super("DEALER", options);
+  }
+
+  /**
+   * Queues a message (one frame, or several as an array) for the next peer in
+   * turn; resolves once queued, waits while every peer is at its high-water mark.
+   */
+  send(message: FrameLike | readonly FrameLike[]): Promise<void> {
+    return this.sendMessage(toMessage(message));
+  }
+
+  /** Resolves with the next message from any peer, fairly queued. */
+  receive(): Promise<Message> {
+    return this.receiveMessage();
+  }
+
+  /** Iterates over received messages until the socket closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return messageIterator(() => this.receive());
+  }
+
+  protected override xAttach(pipe: Pipe): void {
+    this.#out.add(pipe);
+  }
+
+  protected override xDetach(pipe: Pipe): void {
+    this.#out.remove(pipe);
+  }
+
+  protected override xReadable(pipe: Pipe): void {
+    this.#in.readable(pipe);
+  }
+
+  protected override xSend(message: Message): boolean {
+    return this.#out.send(message);
+  }
+
+  protected override xReceive(): Message | undefined {
+    return this.#in.read();
+  }
+}

@@ -1,0 +1,243 @@
+import type { ZmqError } from "../core/errors.ts";
+import { scheduleAfterTurn } from "../core/scheduler.ts";
+import type { Connection, ConnectionHandler } from "../core/transport.ts";
+import type { PeerGreeting } from "../zmtp/greeting.ts";
+import type { Metadata } from "../zmtp/metadata.ts";
+import { Session, type SessionFailure, type SessionHandler, type SessionOptions } from "../zmtp/session.ts";
+import type { Message } from "./message.ts";
+import type { Pipe, PipeEngine } from "./pipe.ts";
+
+/** Bytes an engine encodes ahead of the connection before it leaves messages in the pipe. */
+const BATCH_LIMIT = 256 * 1024;
+
+/** What an engine reports to the socket that owns it. */
+export interface EngineOwner {
+  /** The handshake is done: return the pipe to serve, or undefined to refuse the peer. */
+  engineReady(engine: Engine, peer: Metadata): Pipe | undefined;
+  /** The peer sent SUBSCRIBE or CANCEL. */
+  engineSubscription(engine: Engine, subscribe: boolean, topic: Uint8Array): void;
+  /** The connection is gone; `failure` says why when the session failed. */
+  engineClosed(engine: Engine, error: ZmqError | undefined, failure: SessionFailure | undefined): void;
+}
+
+/**
+ * Drives one connection: feeds the bytes it reads to a ZMTP session, writes
+ * what the session produces (once per turn of the event loop), runs the
+ * session's timers, and moves messages between the session and its pipe.
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine(socket, sessionOptions, "tcp://127.0.0.1:5555");
+ * transport.connect(endpoint, (connection) => engine.bind(connection));
+ * ```
+ */
+export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
+  readonly #owner: EngineOwner;
+  readonly #session: Session;
+  /** The endpoint this connection belongs to (bound or connected address). */
+  readonly endpoint: string;
+  #connection: Connection | undefined;
+  #pipe: Pipe | undefined;
+  #writable = true;
+  #flushScheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDeadline = Infinity;
+  #closed = false;
+  readonly #flush = (): void => this.#flushNow();
+
+  /**
+   * @param owner the socket.
+   * @param options the session's options.
+   * @param endpoint the endpoint this connection belongs to, for events.
+   */
+  constructor(owner: EngineOwner, options: SessionOptions, endpoint: string) {
+    this.#owner = owner;
+    this.#session = new Session(options, this);
+    this.endpoint = endpoint;
+  }
+
+  /** The peer's address, once connected. */
+  get peerAddress(): string | undefined {
+    return this.#connection?.remoteAddress;
+  }
+
+  /** The pipe served, once the handshake is done. */
+  get pipe(): Pipe | undefined {
+    return this.#pipe;
+  }
+
+  /** Whether the handshake is done and the connection still open. */
+  get ready(): boolean {
+    return this.#session.ready && !this.#closed;
+  }
+
+  /** Takes the connection and starts the handshake: our greeting goes out at once. */
+  bind(connection: Connection): ConnectionHandler {
+    this.#connection = connection;
+    this.#session.start(Date.now());
+    this.#flushNow();
+    this.#armTimer();
+    return this;
+  }
+
+  // ConnectionHandler
+
+  /** Bytes from the peer. */
+  data(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    this.#session.receive(chunk, Date.now());
+    this.#afterSession();
+  }
+
+  /** The connection can take more bytes. */
+  drain(): void {
+    if (this.#closed) return;
+    this.#writable = true;
+    this.pull();
+  }
+
+  /** The connection is gone. */
+  closed(error: Error | undefined): void {
+    this.#terminate(error as ZmqError | undefined, undefined);
+  }
+
+  // SessionHandler
+
+  /** The handshake completed. */
+  handshakeDone(peer: Metadata, _greeting: PeerGreeting): void {
+    if (this.#owner.engineReady(this, peer) === undefined) this.close();
+  }
+
+  /** Serves `pipe` from now on (called by the owner once it accepts the peer). */
+  attachPipe(pipe: Pipe): void {
+    this.#pipe = pipe;
+    pipe.attach(this);
+  }
+
+  /** A message from the peer. */
+  message(frames: Uint8Array[]): void {
+    this.#pipe?.deliver(frames);
+  }
+
+  /** A subscription from the peer. */
+  subscription(subscribe: boolean, topic: Uint8Array): void {
+    this.#owner.engineSubscription(this, subscribe, topic);
+  }
+
+  // PipeEngine
+
+  /** Whether a message can be encoded now. */
+  get accepting(): boolean {
+    return this.#writable && this.#session.ready && this.#session.pendingOutput < BATCH_LIMIT;
+  }
+
+  /** Encodes one message. */
+  write(message: Message): void {
+    this.#session.send(message);
+    this.#scheduleFlush();
+  }
+
+  /** Takes messages from the pipe while there is room in this turn's batch. */
+  pull(): void {
+    const pipe = this.#pipe;
+    if (pipe === undefined) return;
+    let wrote = false;
+    while (this.accepting) {
+      const message = pipe.takeOutbound();
+      if (message === undefined) break;
+      this.#session.send(message);
+      wrote = true;
+    }
+    if (wrote) this.#scheduleFlush();
+  }
+
+  /** Pauses or resumes reading from the peer. */
+  setReading(reading: boolean): void {
+    if (reading) this.#connection?.resume();
+    else this.#connection?.pause();
+  }
+
+  /** Sends a subscription change. */
+  sendSubscription(subscribe: boolean, topic: Uint8Array): void {
+    if (!this.#session.ready) return;
+    this.#session.sendSubscription(subscribe, topic);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Closes the connection after writing what is already encoded; with
+   * `drainPipe`, the pipe's queued messages are encoded first (linger).
+   */
+  close(drainPipe = false): void {
+    if (this.#closed) return;
+    if (drainPipe && this.#pipe !== undefined && this.#session.ready) {
+      for (let message = this.#pipe.takeOutbound(); message; message = this.#pipe.takeOutbound()) {
+        this.#session.send(message);
+      }
+    }
+    this.#writeOutput();
+    this.#connection?.close();
+    this.#terminate(undefined, undefined);
+  }
+
+  #afterSession(): void {
+    if (this.#session.closed) {
+      // Send what the session queued last (an ERROR, a PONG) before closing.
+      this.#writeOutput();
+      this.#connection?.close();
+      this.#terminate(this.#session.error, this.#session.failure);
+      return;
+    }
+    if (this.#session.pendingOutput > 0) this.#scheduleFlush();
+    this.#armTimer();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    scheduleAfterTurn(this.#flush);
+  }
+
+  #flushNow(): void {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    this.#writeOutput();
+    // Room again in the batch: take what waited in the pipe during this turn.
+    if (this.#writable && this.#pipe !== undefined && this.#pipe.outbound.length > 0) this.pull();
+  }
+
+  #writeOutput(): void {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    for (const chunk of this.#session.takeOutput()) {
+      if (!connection.write(chunk)) this.#writable = false;
+    }
+  }
+
+  #armTimer(): void {
+    const deadline = this.#session.nextDeadline();
+    if (deadline >= this.#timerDeadline) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerDeadline = deadline;
+    if (deadline === Infinity) {
+      this.#timer = undefined;
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerDeadline = Infinity;
+      if (this.#closed) return;
+      this.#session.tick(Date.now());
+      this.#afterSession();
+    }, Math.max(0, deadline - Date.now()));
+  }
+
+  #terminate(error: ZmqError | undefined, failure: SessionFailure | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pipe?.attach(undefined);
+    this.#owner.engineClosed(this, error, failure);
+  }
+}
