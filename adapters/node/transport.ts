@@ -1,0 +1,395 @@
+/**
+ * The Node.js byte-stream transport: tcp and ipc (unix-domain sockets) over
+ * `node:net`.
+ *
+ * @module
+ */
+import { lstat, unlink } from "node:fs/promises";
+import * as net from "node:net";
+import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { ZmqError, type ZmqErrorCode } from "../../core/errors.ts";
+import type {
+  AcceptConnection,
+  Connection,
+  ConnectionHandler,
+  Listener,
+  Transport,
+} from "../../core/transport.ts";
+
+type Action = "connect" | "listen" | "io";
+
+/** Errno names a runtime reports, folded onto the codes monocoque documents. */
+const ERROR_CODES: Readonly<Record<string, ZmqErrorCode>> = {
+  EADDRINUSE: "EADDRINUSE",
+  EADDRNOTAVAIL: "EADDRNOTAVAIL",
+  ECONNREFUSED: "ECONNREFUSED",
+  ECONNRESET: "ECONNRESET",
+  ECONNABORTED: "ECONNRESET",
+  EPIPE: "ECONNRESET",
+  ETIMEDOUT: "ETIMEDOUT",
+  EHOSTUNREACH: "EHOSTUNREACH",
+  ENETUNREACH: "EHOSTUNREACH",
+  ENETDOWN: "EHOSTUNREACH",
+  EACCES: "EACCES",
+  EPERM: "EACCES",
+  ENOENT: "ENOENT",
+  ENOTSOCK: "ENOTSOCK",
+  EINVAL: "EINVAL",
+};
+
+/** Resolver failures: the name has no address to connect to, or none of this host to bind. */
+const DNS_ERRORS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EAI_NODATA"]);
+
+/** Used when the runtime's error carries no errno we know. */
+const FALLBACK_CODES: Readonly<Record<Action, ZmqErrorCode>> = {
+  connect: "ECONNREFUSED",
+  listen: "EADDRINUSE",
+  io: "ECONNRESET",
+};
+
+function toZmqError(error: unknown, action: Action, message: string): ZmqError {
+  if (error instanceof ZmqError) return error;
+  const errno = (error as { code?: unknown } | null)?.code;
+  let code = FALLBACK_CODES[action];
+  if (typeof errno === "string") {
+    if (DNS_ERRORS.has(errno)) code = action === "listen" ? "EADDRNOTAVAIL" : "EHOSTUNREACH";
+    else code = ERROR_CODES[errno] ?? code;
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ZmqError(code, `${message}: ${detail}`, { cause: error });
+}
+
+function hostPort(host: string | undefined, port: number | undefined): string {
+  const name = host ?? "unknown";
+  return `${name.includes(":") ? `[${name}]` : name}:${port ?? 0}`;
+}
+
+function errnoOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+/**
+ * One `net.Socket` seen through the `Connection` interface. Sockets are
+ * created with `allowHalfOpen` so that the adapter, not Node, decides what an
+ * end of stream means: on the peer's FIN it flushes what was written and
+ * ends too, and writes after that are dropped instead of failing with EPIPE.
+ */
+class NodeConnection implements Connection {
+  readonly remoteAddress: string;
+  #socket: net.Socket;
+  #handler: ConnectionHandler;
+  /** open → closing (close() called or the peer ended) → closed (handler told). */
+  #state: "open" | "closing" | "closed" = "open";
+  #error: Error | undefined;
+  #needDrain = false;
+  #paused = false;
+  /**
+   * Chunks that arrived while paused. Node stops emitting `data` once paused,
+   * so this stays empty in practice; it makes the "nothing while paused"
+   * promise independent of stream internals.
+   */
+  #stash: Uint8Array[] = [];
+
+  constructor(socket: net.Socket, remoteAddress: string, accept: AcceptConnection) {
+    this.#socket = socket;
+    this.remoteAddress = remoteAddress;
+    // accept() runs before any listener exists, so no data can be delivered
+    // to a handler that does not exist yet.
+    this.#handler = accept(this);
+    socket.on("data", (chunk: Buffer) => this.#received(chunk));
+    socket.on("drain", () => this.#drained());
+    socket.on("end", () => this.#peerEnded());
+    socket.on("error", (error: Error) => {
+      this.#error ??= toZmqError(error, "io", `connection with ${remoteAddress} failed`);
+    });
+    socket.on("close", () => this.#finish());
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#state !== "open" || this.#socket.destroyed) return false;
+    const accepted = this.#socket.write(chunk);
+    if (!accepted) this.#needDrain = true;
+    return accepted;
+  }
+
+  pause(): void {
+    if (this.#state !== "open" || this.#paused) return;
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    if (this.#state !== "open" || !this.#paused) return;
+    this.#paused = false;
+    // Deferred so that data never re-enters the caller from inside resume().
+    queueMicrotask(() => this.#deliverStash());
+  }
+
+  close(): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    this.#stash = [];
+    // The socket must keep reading to see the peer's FIN, or it never closes.
+    if (this.#paused) this.#socket.resume();
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closing";
+    this.#stash = [];
+    this.#socket.destroy();
+  }
+
+  #received(chunk: Uint8Array): void {
+    // After close() incoming bytes are read only to reach the peer's FIN.
+    if (this.#state !== "open") return;
+    if (this.#paused || this.#stash.length > 0) {
+      this.#stash.push(chunk);
+      return;
+    }
+    this.#deliver(chunk);
+  }
+
+  #deliver(chunk: Uint8Array): void {
+    try {
+      this.#handler.data(chunk);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #deliverStash(): void {
+    while (this.#state === "open" && !this.#paused && this.#stash.length > 0) {
+      this.#deliver(this.#stash.shift()!);
+    }
+    if (this.#state === "open" && !this.#paused) this.#socket.resume();
+  }
+
+  #drained(): void {
+    if (this.#state !== "open" || !this.#needDrain) return;
+    this.#needDrain = false;
+    try {
+      this.#handler.drain();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #peerEnded(): void {
+    if (this.#state !== "open") return;
+    // Orderly end from the peer: send what was already written, then end
+    // too; Node closes the socket once both directions are done.
+    this.#state = "closing";
+    this.#stash = [];
+    this.#socket.end();
+  }
+
+  #fail(error: unknown): void {
+    this.#error ??= toZmqError(error, "io", `connection with ${this.remoteAddress} failed`);
+    this.destroy();
+  }
+
+  #finish(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#stash = [];
+    this.#handler.closed(this.#error);
+  }
+}
+
+/** Node reports no file identity for a path it bound; remember it to unlink only our own. */
+async function socketIdentity(path: string): Promise<string | undefined> {
+  try {
+    const stats = await lstat(path);
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a unix socket file left behind by a process that is gone, as
+ * libzmq does before binding. Unlike libzmq, a file that is not a socket or a
+ * socket someone still listens on is left alone: binding then fails with
+ * EADDRINUSE instead of silently stealing the path.
+ */
+async function removeStaleSocket(path: string, target: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = (await lstat(path)).isSocket();
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return;
+    throw toZmqError(error, "listen", `cannot bind ${target}`);
+  }
+  if (!isSocket) {
+    throw new ZmqError("EADDRINUSE", `cannot bind ${target}: ${path} exists and is not a socket`);
+  }
+  const probe = await new Promise<unknown>((resolve) => {
+    const socket = net.connect({ path });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("live");
+    });
+    socket.once("error", (error) => {
+      socket.destroy();
+      resolve(errnoOf(error));
+    });
+  });
+  if (probe === "live") {
+    throw new ZmqError("EADDRINUSE", `cannot bind ${target}: another process is listening on it`);
+  }
+  // Only a refused connection proves the file is stale; anything else is left
+  // for the bind itself to report.
+  if (probe !== "ECONNREFUSED") return;
+  try {
+    await unlink(path);
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") throw toZmqError(error, "listen", `cannot bind ${target}`);
+  }
+}
+
+class NodeListener implements Listener {
+  readonly address: string;
+  #server: net.Server;
+  #ipcPath: string | undefined;
+  #ipcIdentity: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(server: net.Server, address: string, ipcPath?: string, ipcIdentity?: string) {
+    this.#server = server;
+    this.address = address;
+    this.#ipcPath = ipcPath;
+    this.#ipcIdentity = ipcIdentity;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    // server.close() stops listening at once; its callback would wait for
+    // every accepted connection to end, which the Listener contract excludes.
+    this.#server.close();
+    const path = this.#ipcPath;
+    if (path === undefined) return;
+    // libuv usually unlinks the file itself; check identity first so that a
+    // socket another process bound at the same path since is never removed.
+    if (this.#ipcIdentity !== undefined && await socketIdentity(path) === this.#ipcIdentity) {
+      await unlink(path).catch(() => {});
+    }
+  }
+}
+
+function listenOn(server: net.Server, options: net.ListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Listener> {
+  const target = formatEndpoint(endpoint);
+  if (endpoint.transport === "inproc") {
+    throw new ZmqError("ENOTSUP", `cannot bind ${target}: inproc is not a byte-stream transport`);
+  }
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true });
+  server.on("connection", (socket: net.Socket) => {
+    const remote = endpoint.transport === "tcp"
+      ? hostPort(socket.remoteAddress, socket.remotePort)
+      : endpoint.path;
+    try {
+      new NodeConnection(socket, remote, accept);
+    } catch {
+      // accept() must not throw; if it does, nobody owns this connection.
+      socket.destroy();
+    }
+  });
+  if (endpoint.transport === "ipc") {
+    await removeStaleSocket(endpoint.path, target);
+    try {
+      await listenOn(server, { path: endpoint.path });
+    } catch (error) {
+      throw toZmqError(error, "listen", `cannot bind ${target}`);
+    }
+    // Accept failures (EMFILE, ...) must not crash the process; Node keeps listening.
+    server.on("error", () => {});
+    const identity = await socketIdentity(endpoint.path);
+    return new NodeListener(server, target, endpoint.path, identity);
+  }
+  // "*" is every IPv4 interface, as in libzmq without ZMQ_IPV6.
+  const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+  try {
+    await listenOn(server, { host, port: endpoint.port });
+  } catch (error) {
+    throw toZmqError(error, "listen", `cannot bind ${target}`);
+  }
+  server.on("error", () => {});
+  const bound = server.address() as net.AddressInfo;
+  return new NodeListener(
+    server,
+    formatEndpoint({ transport: "tcp", host: bound.address, port: bound.port }),
+  );
+}
+
+function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Connection> {
+  const target = formatEndpoint(endpoint);
+  if (endpoint.transport === "inproc") {
+    return Promise.reject(
+      new ZmqError("ENOTSUP", `cannot connect to ${target}: inproc is not a byte-stream transport`),
+    );
+  }
+  if (endpoint.transport === "tcp" && endpoint.host === "*") {
+    return Promise.reject(
+      new ZmqError("EINVAL", `cannot connect to ${target}: "*" is only valid for bind`),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const socket = endpoint.transport === "tcp"
+      ? net.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        noDelay: true,
+        allowHalfOpen: true,
+      })
+      : net.connect({ path: endpoint.path, allowHalfOpen: true });
+    const failed = (error: Error): void => {
+      socket.destroy();
+      reject(toZmqError(error, "connect", `cannot connect to ${target}`));
+    };
+    socket.once("error", failed);
+    socket.once("connect", () => {
+      socket.off("error", failed);
+      const remote = endpoint.transport === "tcp"
+        ? hostPort(socket.remoteAddress, socket.remotePort)
+        : endpoint.path;
+      try {
+        resolve(new NodeConnection(socket, remote, accept));
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+      }
+    });
+  });
+}
+
+/**
+ * The tcp and ipc transport of Node.js, over `node:net`. TCP_NODELAY is set
+ * on every tcp connection, as libzmq does; `*` binds every IPv4 interface; a
+ * stale unix socket file is removed before binding and the file is removed
+ * when the listener closes.
+ *
+ * @example
+ * ```ts
+ * import { registerTransport } from "../../core/transport_registry.ts";
+ * import { nodeTransport } from "./transport.ts";
+ *
+ * registerTransport("tcp", nodeTransport);
+ * registerTransport("ipc", nodeTransport);
+ * ```
+ */
+export const nodeTransport: Transport = { connect, listen };
