@@ -36,7 +36,12 @@ export { registerTransport, type StreamScheme } from "./core/transport_registry.
 export { Socket } from "./sockets/socket.ts";
 export type { SocketOptions } from "./sockets/options.ts";
 export type { FrameLike, Message } from "./sockets/message.ts";
-export type { SocketEvent, SocketEventListener, SocketEvents, SocketEventType } from "./sockets/socket_events.ts";
+export type {
+  SocketEvent,
+  SocketEventListener,
+  SocketEvents,
+  SocketEventType,
+} from "./sockets/socket_events.ts";
 export { Dealer, type DealerOptions } from "./sockets/dealer.ts";
 export { Router, type RouterOptions } from "./sockets/router.ts";
 export { Publisher, type PublisherOptions } from "./sockets/publisher.ts";

@@ -62,13 +62,36 @@ function parseTcp(address: string, rest: string): TcpEndpoint {
   if (rest.includes(";")) {
     throw new ZmqError("ENOTSUP", `source addresses are not supported in endpoint "${address}"`);
   }
-  const colon = rest.lastIndexOf(":");
-  if (colon <= 0) {
-    throw new ZmqError("EINVAL", `invalid endpoint "${address}": missing port`);
+  let host: string;
+  let portText: string;
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close < 0) {
+      throw new ZmqError(
+        "EINVAL",
+        `invalid endpoint "${address}": unbalanced brackets around the host`,
+      );
+    }
+    host = rest.slice(1, close);
+    if (rest[close + 1] !== ":") {
+      throw new ZmqError("EINVAL", `invalid endpoint "${address}": missing port`);
+    }
+    portText = rest.slice(close + 2);
+  } else {
+    const colon = rest.lastIndexOf(":");
+    if (colon < 0) throw new ZmqError("EINVAL", `invalid endpoint "${address}": missing port`);
+    host = rest.slice(0, colon);
+    portText = rest.slice(colon + 1);
+    if (host.includes("[") || host.includes("]")) {
+      throw new ZmqError(
+        "EINVAL",
+        `invalid endpoint "${address}": unbalanced brackets around the host`,
+      );
+    }
   }
-  let host = rest.slice(0, colon);
-  const portText = rest.slice(colon + 1);
-  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  if (host.length === 0) {
+    throw new ZmqError("EINVAL", `invalid endpoint "${address}": missing host`);
+  }
   let port: number;
   if (portText === "*") {
     port = 0;

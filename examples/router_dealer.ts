@@ -12,7 +12,9 @@ dealer.connect(router.lastEndpoint!);
 
 await dealer.send("ping");
 const [id, request] = await router.receive();
-console.log(`router got "${new TextDecoder().decode(request)}" from ${new TextDecoder().decode(id)}`);
+console.log(
+  `router got "${new TextDecoder().decode(request)}" from ${new TextDecoder().decode(id)}`,
+);
 
 await router.send([id, "pong"]);
 const [reply] = await dealer.receive();

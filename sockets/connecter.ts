@@ -12,10 +12,10 @@ export interface ConnecterHost {
   createEngine(address: string): Engine;
   /** Reports a monitor event. */
   emit(event: SocketEvent): void;
-  /** Current reconnect settings (they may change between attempts). */
-  readonly reconnectInterval: number;
-  /** Upper bound of the exponential backoff, 0 for none. */
-  readonly reconnectMaxInterval: number;
+  /** The reconnect interval now (it may change between attempts). */
+  reconnectInterval(): number;
+  /** The upper bound of the exponential backoff now, 0 for none. */
+  reconnectMaxInterval(): number;
 }
 
 /**
@@ -66,11 +66,11 @@ export class Connecter {
   }
 
   /** Stops dialing; closes the current connection (`linger` decides about queued messages). */
-  stop(drainPipe: boolean): void {
+  stop(drainPipe: boolean, linger: number): void {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#engine?.close(drainPipe);
+    this.#engine?.close(drainPipe, linger);
   }
 
   /** The connection's engine closed: dial again unless the failure forbids it. */
@@ -116,9 +116,9 @@ export class Connecter {
   }
 
   #scheduleRetry(): void {
-    const base = this.#host.reconnectInterval;
+    const base = this.#host.reconnectInterval();
     if (base < 0) return;
-    const max = this.#host.reconnectMaxInterval;
+    const max = this.#host.reconnectMaxInterval();
     let interval: number;
     if (max > base) {
       // Exponential backoff without jitter, as libzmq does.

@@ -3,12 +3,19 @@ import { scheduleAfterTurn } from "../core/scheduler.ts";
 import type { Connection, ConnectionHandler } from "../core/transport.ts";
 import type { PeerGreeting } from "../zmtp/greeting.ts";
 import type { Metadata } from "../zmtp/metadata.ts";
-import { Session, type SessionFailure, type SessionHandler, type SessionOptions } from "../zmtp/session.ts";
+import {
+  Session,
+  type SessionFailure,
+  type SessionHandler,
+  type SessionOptions,
+} from "../zmtp/session.ts";
 import type { Message } from "./message.ts";
 import type { Pipe, PipeEngine } from "./pipe.ts";
 
 /** Bytes an engine encodes ahead of the connection before it leaves messages in the pipe. */
 const BATCH_LIMIT = 256 * 1024;
+/** Milliseconds a failed connection may take to deliver our last words (an ERROR) before it is cut. */
+const ERROR_CLOSE_GRACE = 1000;
 
 /** What an engine reports to the socket that owns it. */
 export interface EngineOwner {
@@ -17,7 +24,11 @@ export interface EngineOwner {
   /** The peer sent SUBSCRIBE or CANCEL. */
   engineSubscription(engine: Engine, subscribe: boolean, topic: Uint8Array): void;
   /** The connection is gone; `failure` says why when the session failed. */
-  engineClosed(engine: Engine, error: ZmqError | undefined, failure: SessionFailure | undefined): void;
+  engineClosed(
+    engine: Engine,
+    error: ZmqError | undefined,
+    failure: SessionFailure | undefined,
+  ): void;
 }
 
 /**
@@ -74,6 +85,11 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
   /** Takes the connection and starts the handshake: our greeting goes out at once. */
   bind(connection: Connection): ConnectionHandler {
     this.#connection = connection;
+    if (this.#closed) {
+      // Closed while the connection was being made (the socket closed meanwhile).
+      connection.destroy();
+      return this;
+    }
     this.#session.start(Date.now());
     this.#flushNow();
     this.#armTimer();
@@ -105,7 +121,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
 
   /** The handshake completed. */
   handshakeDone(peer: Metadata, _greeting: PeerGreeting): void {
-    if (this.#owner.engineReady(this, peer) === undefined) this.close();
+    if (this.#owner.engineReady(this, peer) === undefined) this.close(false, ERROR_CLOSE_GRACE);
   }
 
   /** Serves `pipe` from now on (called by the owner once it accepts the peer). */
@@ -168,7 +184,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
    * Closes the connection after writing what is already encoded; with
    * `drainPipe`, the pipe's queued messages are encoded first (linger).
    */
-  close(drainPipe = false): void {
+  close(drainPipe = false, linger = -1): void {
     if (this.#closed) return;
     if (drainPipe && this.#pipe !== undefined && this.#session.ready) {
       for (let message = this.#pipe.takeOutbound(); message; message = this.#pipe.takeOutbound()) {
@@ -176,15 +192,31 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
       }
     }
     this.#writeOutput();
-    this.#connection?.close();
+    this.#closeConnection(linger);
     this.#terminate(undefined, undefined);
+  }
+
+  /**
+   * Closes the connection gracefully (our bytes flushed, then the peer's end
+   * awaited), and for good after `grace` ms so that a peer that never ends
+   * its side cannot hold the connection; -1 waits as long as it takes.
+   */
+  #closeConnection(grace: number): void {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    if (grace === 0) return connection.destroy();
+    connection.close();
+    if (grace < 0) return;
+    const timer = setTimeout(() => connection.destroy(), grace);
+    // Never the reason a process stays alive; destroy() after closed() is a no-op.
+    (timer as { unref?: () => void }).unref?.();
   }
 
   #afterSession(): void {
     if (this.#session.closed) {
       // Send what the session queued last (an ERROR, a PONG) before closing.
       this.#writeOutput();
-      this.#connection?.close();
+      this.#closeConnection(ERROR_CLOSE_GRACE);
       this.#terminate(this.#session.error, this.#session.failure);
       return;
     }

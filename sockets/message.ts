@@ -40,7 +40,9 @@ export function toFrame(frame: FrameLike): Uint8Array {
   if (typeof frame === "string") return utf8(frame);
   if (frame === null) return EMPTY;
   if (typeof frame === "number") return utf8(String(frame));
-  if (ArrayBuffer.isView(frame)) return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (ArrayBuffer.isView(frame)) {
+    return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+  }
   if (frame instanceof ArrayBuffer) return new Uint8Array(frame);
   throw new TypeError(`cannot send a frame of type ${Object.prototype.toString.call(frame)}`);
 }

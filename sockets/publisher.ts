@@ -62,7 +62,9 @@ export class Publisher extends Socket {
     // starting with 1 (subscribe) or 0 (cancel); anything else is dropped.
     for (let message = pipe.read(); message !== undefined; message = pipe.read()) {
       for (const frame of message) {
-        if (frame.length > 0 && frame[0] <= 1) this.xSubscription(pipe, frame[0] === 1, frame.subarray(1));
+        if (frame.length > 0 && frame[0] <= 1) {
+          this.xSubscription(pipe, frame[0] === 1, frame.subarray(1));
+        }
       }
     }
   }

@@ -16,7 +16,9 @@ export function messageIterator(receive: () => Promise<Message>): AsyncIterator<
       try {
         return { value: await receive(), done: false };
       } catch (error) {
-        if (error instanceof ZmqError && error.code === "ENOTSOCK") return { value: undefined, done: true };
+        if (error instanceof ZmqError && error.code === "ENOTSOCK") {
+          return { value: undefined, done: true };
+        }
         throw error;
       }
     },

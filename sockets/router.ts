@@ -113,7 +113,13 @@ export class Router extends Socket implements AsyncIterable<Message> {
     for (;;) {
       const value = this.#nextId;
       this.#nextId = (this.#nextId + 1) >>> 0;
-      const id = new Uint8Array([0, value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]);
+      const id = new Uint8Array([
+        0,
+        value >>> 24,
+        (value >>> 16) & 0xff,
+        (value >>> 8) & 0xff,
+        value & 0xff,
+      ]);
       if (!this.#byId.has(key(id))) return id;
     }
   }

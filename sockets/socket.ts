@@ -10,7 +10,11 @@ import type { SocketTypeName } from "../zmtp/socket_type.ts";
 import { Connecter, type ConnecterHost } from "./connecter.ts";
 import { Engine, type EngineOwner } from "./engine.ts";
 import type { Message } from "./message.ts";
-import { defaultOptions, OPTION_CHECKS, type ResolvedOptions, type SocketOptions } from "./options.ts";
+import {
+  defaultOptions,
+  OPTION_CHECKS,
+  type ResolvedOptions,
+} from "./options.ts";
 import { Pipe, type PipeOwner } from "./pipe.ts";
 import { type SocketEvent, SocketEvents } from "./socket_events.ts";
 
@@ -83,16 +87,11 @@ export abstract class Socket {
       },
       pipeWritable: () => this.#wakeSenders(),
     };
-    const socket = this;
     this.#connecterHost = {
       createEngine: (address) => this.#createEngine(address),
       emit: (event) => this.events.emit(event),
-      get reconnectInterval() {
-        return socket.#options.reconnectInterval;
-      },
-      get reconnectMaxInterval() {
-        return socket.#options.reconnectMaxInterval;
-      },
+      reconnectInterval: () => this.#options.reconnectInterval,
+      reconnectMaxInterval: () => this.#options.reconnectMaxInterval,
     };
     if (options !== undefined) {
       for (const [name, value] of Object.entries(options)) {
@@ -229,7 +228,11 @@ export abstract class Socket {
     try {
       listener = await transport.listen(endpoint, (connection) => {
         const engine = this.#createEngine(listener?.address ?? address);
-        this.events.emit({ type: "accept", address: engine.endpoint, peer: connection.remoteAddress });
+        this.events.emit({
+          type: "accept",
+          address: engine.endpoint,
+          peer: connection.remoteAddress,
+        });
         return engine.bind(connection);
       });
     } catch (error) {
@@ -267,7 +270,11 @@ export abstract class Socket {
     return listener.close().then(
       () => this.events.emit({ type: "close", address: listener.address }),
       (error) =>
-        this.events.emit({ type: "close:error", address: listener.address, error: asZmqError(error, listener.address) }),
+        this.events.emit({
+          type: "close:error",
+          address: listener.address,
+          error: asZmqError(error, listener.address),
+        }),
     );
   }
 
@@ -290,7 +297,11 @@ export abstract class Socket {
     if (this.#connecters.has(address)) {
       throw new ZmqError("EINVAL", `already connected to ${address}`);
     }
-    const pipe = new Pipe(this.#pipeOwner, this.#options.sendHighWaterMark, this.#options.receiveHighWaterMark);
+    const pipe = new Pipe(
+      this.#pipeOwner,
+      this.#options.sendHighWaterMark,
+      this.#options.receiveHighWaterMark,
+    );
     const connecter = new Connecter(this.#connecterHost, endpoint, address, pipe);
     this.#connecters.set(address, connecter);
     this.xAttach(pipe);
@@ -312,7 +323,7 @@ export abstract class Socket {
     const connecter = this.#connecters.get(address);
     if (connecter === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`);
     this.#connecters.delete(address);
-    connecter.stop(false);
+    connecter.stop(false, 0);
     if (connecter.pipe !== undefined) this.#dropPipe(connecter.pipe);
   }
 
@@ -329,12 +340,15 @@ export abstract class Socket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const drain = this.#options.linger !== 0;
-    const closing = [...new Set(this.#listeners.values())].map((listener) => this.#closeListener(listener));
+    const linger = this.#options.linger;
+    const drain = linger !== 0;
+    const closing = [...new Set(this.#listeners.values())].map((listener) =>
+      this.#closeListener(listener)
+    );
     this.#listeners.clear();
-    for (const connecter of this.#connecters.values()) connecter.stop(drain);
+    for (const connecter of this.#connecters.values()) connecter.stop(drain, linger);
     this.#connecters.clear();
-    for (const engine of [...this.#engines]) engine.close(drain);
+    for (const engine of [...this.#engines]) engine.close(drain, linger);
     const error = new ZmqError("ENOTSOCK", "the socket was closed");
     for (let w = this.#sendWaiters.shift(); w; w = this.#sendWaiters.shift()) w.reject(error);
     for (let w = this.#receiveWaiters.shift(); w; w = this.#receiveWaiters.shift()) w.reject(error);
@@ -452,9 +466,15 @@ export abstract class Socket {
 
   #engineReady(engine: Engine, peer: Metadata): Pipe | undefined {
     const connecter = this.#connecters.get(engine.endpoint);
-    const persistent = connecter !== undefined && connecter.engine === engine ? connecter.pipe : undefined;
+    const persistent = connecter !== undefined && connecter.engine === engine
+      ? connecter.pipe
+      : undefined;
     const pipe = persistent ??
-      new Pipe(this.#pipeOwner, this.#options.sendHighWaterMark, this.#options.receiveHighWaterMark);
+      new Pipe(
+        this.#pipeOwner,
+        this.#options.sendHighWaterMark,
+        this.#options.receiveHighWaterMark,
+      );
     pipe.peerMetadata = peer;
     if (persistent === undefined) this.xAttach(pipe);
     engine.attachPipe(pipe);
@@ -467,7 +487,11 @@ export abstract class Socket {
     return pipe;
   }
 
-  #engineClosed(engine: Engine, error: ZmqError | undefined, failure: SessionFailure | undefined): void {
+  #engineClosed(
+    engine: Engine,
+    error: ZmqError | undefined,
+    failure: SessionFailure | undefined,
+  ): void {
     this.#engines.delete(engine);
     const address = engine.endpoint;
     const peer = engine.peerAddress;

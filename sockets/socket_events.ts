@@ -98,7 +98,7 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   emit(event: SocketEvent): void {
     if (this.#ended) return;
     const set = this.#listeners.get(event.type);
-    if (set !== undefined) for (const listener of [...set]) listener(event);
+    if (set !== undefined) { for (const listener of [...set]) listener(event); }
     for (const iterator of this.#iterators) iterator.push(event);
     if (event.type === "end") {
       this.#ended = true;

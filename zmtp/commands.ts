@@ -69,7 +69,10 @@ export function errorReason(body: Uint8Array): string {
  * pingCommand(50); // 04 "PING" 00 32
  * ```
  */
-export function pingCommand(ttlDeciseconds: number, context: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function pingCommand(
+  ttlDeciseconds: number,
+  context: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const data = new Uint8Array(2 + Math.min(context.length, 16));
   data[0] = (ttlDeciseconds >> 8) & 0xff;
   data[1] = ttlDeciseconds & 0xff;

@@ -126,13 +126,17 @@ export class FrameDecoder {
 
 /** Reads a u64 size; sizes that JavaScript cannot hold are a protocol error at once. */
 function readLongSize(bytes: Uint8Array, at: number): number | ZmqError {
-  const high = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>>
+  const high =
+    ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>>
     0;
-  const low = ((bytes[at + 4] << 24) | (bytes[at + 5] << 16) | (bytes[at + 6] << 8) | bytes[at + 7]) >>>
+  const low =
+    ((bytes[at + 4] << 24) | (bytes[at + 5] << 16) | (bytes[at + 6] << 8) | bytes[at + 7]) >>>
     0;
   if (high !== 0) {
     return protocolError(
-      `peer sent a frame size of ${BigInt(high) * 0x100000000n + BigInt(low)} bytes, larger than any frame can be`,
+      `peer sent a frame size of ${
+        BigInt(high) * 0x100000000n + BigInt(low)
+      } bytes, larger than any frame can be`,
     );
   }
   return low;

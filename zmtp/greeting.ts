@@ -107,15 +107,21 @@ export class GreetingReader {
     const filled = this.#filled;
     if (before < 1 && filled >= 1 && bytes[0] !== 0xff) {
       return protocolError(
-        `peer greeting starts with 0x${hex(bytes[0])}, not 0xff: not a ZMTP 3 peer (ZMTP 1.0 is not supported)`,
+        `peer greeting starts with 0x${
+          hex(bytes[0])
+        }, not 0xff: not a ZMTP 3 peer (ZMTP 1.0 is not supported)`,
       );
     }
     if (before < 10 && filled >= 10 && (bytes[9] & 1) === 0) {
-      return protocolError("peer speaks ZMTP 1.0, which is not supported (ZMTP 3.0 or later needed)");
+      return protocolError(
+        "peer speaks ZMTP 1.0, which is not supported (ZMTP 3.0 or later needed)",
+      );
     }
     if (before < 11 && filled >= 11 && bytes[10] < 3) {
       return protocolError(
-        `peer speaks ZMTP ${bytes[10] === 1 ? "2.0" : `revision ${bytes[10]}`}, which is not supported (ZMTP 3.0 or later needed)`,
+        `peer speaks ZMTP ${
+          bytes[10] === 1 ? "2.0" : `revision ${bytes[10]}`
+        }, which is not supported (ZMTP 3.0 or later needed)`,
       );
     }
     if (filled < GREETING_LENGTH) return undefined;
@@ -124,7 +130,9 @@ export class GreetingReader {
     const mechanism = fromAscii(bytes, 12, end);
     if (mechanism !== this.#expectedMechanism) {
       return protocolError(
-        `peer uses the ${JSON.stringify(mechanism)} security mechanism, we use ${this.#expectedMechanism}`,
+        `peer uses the ${
+          JSON.stringify(mechanism)
+        } security mechanism, we use ${this.#expectedMechanism}`,
       );
     }
     this.#greeting = { major: bytes[10], minor: bytes[11], mechanism, asServer: bytes[32] === 1 };

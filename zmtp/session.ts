@@ -96,6 +96,10 @@ export class Session implements FrameSink, HandshakeHost {
   #nextPingAt = Infinity;
   #pingSentAt = -1;
   #ttlStart = -1;
+  /** Any frame since our outstanding PING: libzmq cancels the heartbeat timeout on every frame. */
+  #heardSincePing = false;
+  /** Any frame since the peer's last PING with a time-to-live. */
+  #heardSinceTtl = false;
   #ttl = 0;
 
   /**
@@ -238,8 +242,12 @@ export class Session implements FrameSink, HandshakeHost {
   nextDeadline(): number {
     if (this.#phase === PHASE_CLOSED) return Infinity;
     let deadline = Math.min(this.#handshakeDeadline, this.#nextPingAt);
-    if (this.#pingSentAt >= 0) deadline = Math.min(deadline, this.#pingSentAt + this.#heartbeatTimeout());
-    if (this.#ttlStart >= 0) deadline = Math.min(deadline, this.#ttlStart + this.#ttl);
+    if (this.#pingSentAt >= 0 && !this.#heardSincePing) {
+      deadline = Math.min(deadline, this.#pingSentAt + this.#heartbeatTimeout());
+    }
+    if (this.#ttlStart >= 0 && !this.#heardSinceTtl) {
+      deadline = Math.min(deadline, this.#ttlStart + this.#ttl);
+    }
     return deadline;
   }
 
@@ -248,39 +256,55 @@ export class Session implements FrameSink, HandshakeHost {
     if (this.#phase === PHASE_CLOSED) return;
     if (now >= this.#handshakeDeadline) {
       return this.#fail(
-        new ZmqError("ETIMEDOUT", `handshake not completed within ${this.#options.handshakeInterval} ms`),
+        new ZmqError(
+          "ETIMEDOUT",
+          `handshake not completed within ${this.#options.handshakeInterval} ms`,
+        ),
         "timeout",
       );
     }
     if (this.#pingSentAt >= 0) {
-      if (this.#lastInbound > this.#pingSentAt) {
+      if (this.#heardSincePing) {
         this.#pingSentAt = -1;
       } else if (now >= this.#pingSentAt + this.#heartbeatTimeout()) {
         return this.#fail(
-          new ZmqError("ETIMEDOUT", `no traffic from the peer within ${this.#heartbeatTimeout()} ms of our PING`),
+          new ZmqError(
+            "ETIMEDOUT",
+            `no traffic from the peer within ${this.#heartbeatTimeout()} ms of our PING`,
+          ),
           "timeout",
         );
       }
     }
     if (this.#ttlStart >= 0) {
-      if (this.#lastInbound > this.#ttlStart) {
+      if (this.#heardSinceTtl) {
         this.#ttlStart = -1;
       } else if (now >= this.#ttlStart + this.#ttl) {
         return this.#fail(
-          new ZmqError("ETIMEDOUT", `no traffic from the peer within the ${this.#ttl} ms time-to-live of its PING`),
+          new ZmqError(
+            "ETIMEDOUT",
+            `no traffic from the peer within the ${this.#ttl} ms time-to-live of its PING`,
+          ),
           "timeout",
         );
       }
     }
     if (now >= this.#nextPingAt) {
-      this.sendCommand(pingCommand(Math.min(0xffff, Math.floor(this.#options.heartbeatTimeToLive / 100))));
-      if (this.#pingSentAt < 0) this.#pingSentAt = now;
+      this.sendCommand(
+        pingCommand(Math.min(0xffff, Math.floor(this.#options.heartbeatTimeToLive / 100))),
+      );
+      if (this.#pingSentAt < 0) {
+        this.#pingSentAt = now;
+        this.#heardSincePing = false;
+      }
       this.#nextPingAt = now + this.#options.heartbeatInterval;
     }
   }
 
   /** FrameSink: one frame from the decoder. */
   frame(flags: number, body: Uint8Array): boolean {
+    this.#heardSincePing = true;
+    this.#heardSinceTtl = true;
     const traffic = this.#mechanism.traffic;
     if (traffic !== undefined && this.#phase === PHASE_READY) {
       const unwrapped = traffic.unwrap(flags, body);
@@ -365,7 +389,9 @@ export class Session implements FrameSink, HandshakeHost {
     // A READY without Socket-Type is accepted, as libzmq does.
     if (peerType !== undefined && !socketTypesCompatible(this.#options.socketType, peerType)) {
       this.#fail(
-        protocolError(`peer socket type ${JSON.stringify(peerType)} cannot talk to ${this.#options.socketType}`),
+        protocolError(
+          `peer socket type ${JSON.stringify(peerType)} cannot talk to ${this.#options.socketType}`,
+        ),
         "protocol",
       );
       return false;
@@ -389,6 +415,7 @@ export class Session implements FrameSink, HandshakeHost {
     if (ttl > 0) {
       this.#ttlStart = this.#lastInbound;
       this.#ttl = ttl;
+      this.#heardSinceTtl = false;
     }
     this.sendCommand(commandBody("PONG", body.subarray(at + 2, at + 2 + 16)));
     return true;

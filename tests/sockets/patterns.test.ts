@@ -128,7 +128,8 @@ describe("Router and Dealers", () => {
         assert.equal(id.length, 5);
         assert.equal(id[0], 0);
       }
-      const value = (id: Uint8Array): number => new DataView(id.buffer, id.byteOffset + 1, 4).getUint32(0);
+      const value = (id: Uint8Array): number =>
+        new DataView(id.buffer, id.byteOffset + 1, 4).getUint32(0);
       assert.equal((value(ids[1]) - value(ids[0])) >>> 0, 1);
     } finally {
       router.close();
@@ -195,7 +196,11 @@ describe("Publisher and Subscribers", () => {
       };
       assert.deepEqual(await collect(subscribers[0], 1), ["weather.paris 12"]);
       assert.deepEqual(await collect(subscribers[1], 1), ["sport.tennis 6-4"]);
-      assert.deepEqual(await collect(subscribers[2], 2), ["weather.paris 12", "sport.tennis 6-4", "news.other -"]);
+      assert.deepEqual(await collect(subscribers[2], 2), [
+        "weather.paris 12",
+        "sport.tennis 6-4",
+        "news.other -",
+      ]);
     } finally {
       publisher.close();
       for (const subscriber of subscribers) subscriber.close();
