@@ -8,9 +8,8 @@
  *
  * @module
  */
-import { lstat, unlink } from "node:fs/promises";
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { ZmqError, type ZmqErrorCode } from "../../core/errors.ts";
+import { ZmqError } from "../../core/errors.ts";
 import type {
   AcceptConnection,
   Connection,
@@ -18,64 +17,24 @@ import type {
   Listener,
   Transport,
 } from "../../core/transport.ts";
+import { errnoMeaning, errnoOf, errorMapper, type ErrorMeaning } from "../errors.ts";
+import { hostPort } from "../host_port.ts";
+import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
+import { nodeSocketFiles } from "../node_socket_files.ts";
+import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
 /** `write` returns false once this many bytes wait in the adapter for Bun's `drain`. */
 const HIGH_WATER_MARK = 64 * 1024;
 
-type Action = "connect" | "listen" | "io";
-
-/** Errno names a runtime reports, folded onto the codes monocoque documents. */
-const ERROR_CODES: Readonly<Record<string, ZmqErrorCode>> = {
-  EADDRINUSE: "EADDRINUSE",
-  EADDRNOTAVAIL: "EADDRNOTAVAIL",
-  ECONNREFUSED: "ECONNREFUSED",
-  ECONNRESET: "ECONNRESET",
-  ECONNABORTED: "ECONNRESET",
-  EPIPE: "ECONNRESET",
-  ETIMEDOUT: "ETIMEDOUT",
-  EHOSTUNREACH: "EHOSTUNREACH",
-  ENETUNREACH: "EHOSTUNREACH",
-  ENETDOWN: "EHOSTUNREACH",
-  EACCES: "EACCES",
-  EPERM: "EACCES",
-  ENOENT: "ENOENT",
-  ENOTSOCK: "ENOTSOCK",
-  EINVAL: "EINVAL",
-};
-
-/** Resolver failures: the name has no address to connect to, or none of this host to bind. */
-const DNS_ERRORS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EAI_NODATA"]);
-
-/** Used when the runtime's error carries no errno we know. */
-const FALLBACK_CODES: Readonly<Record<Action, ZmqErrorCode>> = {
-  connect: "ECONNREFUSED",
-  listen: "EADDRINUSE",
-  io: "ECONNRESET",
-};
-
-function toZmqError(error: unknown, action: Action, message: string): ZmqError {
-  if (error instanceof ZmqError) return error;
-  const errno = (error as { code?: unknown } | null)?.code;
-  let code = FALLBACK_CODES[action];
-  if (typeof errno === "string") {
-    // Bun.dns.lookup names its codes DNS_ENOTFOUND, ...; Bun.connect plain ENOTFOUND.
-    if (DNS_ERRORS.has(errno) || errno.startsWith("DNS_")) {
-      code = action === "listen" ? "EADDRNOTAVAIL" : "EHOSTUNREACH";
-    } else {
-      code = ERROR_CODES[errno] ?? code;
-    }
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ZmqError(code, `${message}: ${detail}`, { cause: error });
+/** Bun's errors carry their errno in `code`, as Node's do, with one addition. */
+function bunErrorMeaning(error: unknown): ErrorMeaning {
+  const errno = errnoOf(error);
+  // Bun.dns.lookup names its codes DNS_ENOTFOUND, ...; Bun.connect plain ENOTFOUND.
+  if (typeof errno === "string" && errno.startsWith("DNS_")) return "resolve";
+  return errnoMeaning(error);
 }
 
-function errnoOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
-
-function hostPort(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
+const toZmqError = errorMapper(bunErrorMeaning);
 
 function isIpAddress(host: string): boolean {
   return host.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
@@ -298,69 +257,30 @@ class BunConnection implements Connection {
   }
 }
 
-async function socketIdentity(path: string): Promise<string | undefined> {
+/** Whether someone accepts connections on the unix socket at path. */
+async function probe(path: string): Promise<"live" | "refused" | "unknown"> {
   try {
-    const stats = await lstat(path);
-    return `${stats.dev}:${stats.ino}`;
-  } catch {
-    return undefined;
+    // Bun rejects a handler without `data` or `drain`.
+    const socket = await Bun.connect({ unix: path, socket: { data: () => {} } });
+    socket.end();
+    return "live";
+  } catch (error) {
+    return errnoOf(error) === "ECONNREFUSED" ? "refused" : "unknown";
   }
 }
 
-/**
- * Removes a unix socket file left behind by a process that is gone, as
- * libzmq does before binding (Bun refuses to bind over it). Unlike libzmq, a
- * file that is not a socket or a socket someone still listens on is left
- * alone: binding then fails with EADDRINUSE instead of stealing the path.
- */
-async function removeStaleSocket(path: string, target: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = (await lstat(path)).isSocket();
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT") return;
-    throw toZmqError(error, "listen", `cannot bind ${target}`);
-  }
-  if (!isSocket) {
-    throw new ZmqError("EADDRINUSE", `cannot bind ${target}: ${path} exists and is not a socket`);
-  }
-  try {
-    // Bun rejects a handler without `data` or `drain`.
-    const probe = await Bun.connect({ unix: path, socket: { data: () => {} } });
-    probe.end();
-  } catch (error) {
-    // Only a refused connection proves the file is stale; anything else is
-    // left for the bind itself to report.
-    if (errnoOf(error) !== "ECONNREFUSED") return;
-    try {
-      await unlink(path);
-    } catch (unlinkError) {
-      if (errnoOf(unlinkError) !== "ENOENT") {
-        throw toZmqError(unlinkError, "listen", `cannot bind ${target}`);
-      }
-    }
-    return;
-  }
-  throw new ZmqError("EADDRINUSE", `cannot bind ${target}: another process is listening on it`);
-}
+const ipcFiles: IpcFiles = { ...nodeSocketFiles, probe, toZmqError };
 
 class BunListener implements Listener {
   readonly address: string;
   #server: Bun.SocketListener<unknown>;
-  #ipcPath: string | undefined;
-  #ipcIdentity: string | undefined;
+  #socketFile: BoundSocketFile | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(
-    server: Bun.SocketListener<unknown>,
-    address: string,
-    ipcPath?: string,
-    ipcIdentity?: string,
-  ) {
+  constructor(server: Bun.SocketListener<unknown>, address: string, socketFile?: BoundSocketFile) {
     this.#server = server;
     this.address = address;
-    this.#ipcPath = ipcPath;
-    this.#ipcIdentity = ipcIdentity;
+    this.#socketFile = socketFile;
   }
 
   close(): Promise<void> {
@@ -371,13 +291,8 @@ class BunListener implements Listener {
   async #close(): Promise<void> {
     // false: accepted connections stay open, as the Listener contract says.
     this.#server.stop(false);
-    const path = this.#ipcPath;
-    if (path === undefined) return;
-    // Bun unlinks the file itself; check identity first so that a socket
-    // another process bound at the same path since is never removed.
-    if (this.#ipcIdentity !== undefined && await socketIdentity(path) === this.#ipcIdentity) {
-      await unlink(path).catch(() => {});
-    }
+    // Bun usually unlinks the file itself; this removes what it left.
+    if (this.#socketFile !== undefined) await this.#socketFile.remove();
   }
 }
 
@@ -387,9 +302,8 @@ class BunListener implements Listener {
  * in the system resolver's order, as Node and Deno bind) to know the real
  * endpoint.
  */
-async function bindAddress(host: string, target: string): Promise<string> {
-  // "*" is every IPv4 interface, as in libzmq without ZMQ_IPV6.
-  if (host === "*") return "0.0.0.0";
+async function bindAddress(endpointHost: string, target: string): Promise<string> {
+  const host = bindHost(endpointHost);
   if (isIpAddress(host)) return host;
   try {
     const [first] = await Bun.dns.lookup(host, { backend: "system" });
@@ -402,9 +316,7 @@ async function bindAddress(host: string, target: string): Promise<string> {
 
 async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Listener> {
   const target = formatEndpoint(endpoint);
-  if (endpoint.transport === "inproc") {
-    throw new ZmqError("ENOTSUP", `cannot bind ${target}: inproc is not a byte-stream transport`);
-  }
+  assertBindable(endpoint, target);
   const adopt = (remote: (socket: BunSocket) => string) => (socket: BunSocket): void => {
     try {
       new BunConnection(socket, remote(socket), accept);
@@ -414,7 +326,7 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
     }
   };
   if (endpoint.transport === "ipc") {
-    await removeStaleSocket(endpoint.path, target);
+    await removeStaleSocket(endpoint.path, target, ipcFiles);
     let server: Bun.UnixSocketListener<SocketEvents | undefined>;
     try {
       server = Bun.listen<SocketEvents | undefined>({
@@ -425,8 +337,8 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
     } catch (error) {
       throw toZmqError(error, "listen", `cannot bind ${target}`);
     }
-    const identity = await socketIdentity(endpoint.path);
-    return new BunListener(server, target, endpoint.path, identity);
+    const socketFile = await BoundSocketFile.identify(endpoint.path, ipcFiles);
+    return new BunListener(server, target, socketFile);
   }
   const hostname = await bindAddress(endpoint.host, target);
   let server: Bun.TCPSocketListener<SocketEvents | undefined>;
@@ -451,15 +363,7 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
 
 async function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Connection> {
   const target = formatEndpoint(endpoint);
-  if (endpoint.transport === "inproc") {
-    throw new ZmqError(
-      "ENOTSUP",
-      `cannot connect to ${target}: inproc is not a byte-stream transport`,
-    );
-  }
-  if (endpoint.transport === "tcp" && endpoint.host === "*") {
-    throw new ZmqError("EINVAL", `cannot connect to ${target}: "*" is only valid for bind`);
-  }
+  assertConnectable(endpoint, target);
   // Bun calls `open` before its promise resolves; the connection is made there
   // so that accept() runs before any data.
   let connection: BunConnection | undefined;

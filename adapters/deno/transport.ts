@@ -5,7 +5,7 @@
  * @module
  */
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { ZmqError, type ZmqErrorCode } from "../../core/errors.ts";
+import type { ZmqErrorCode } from "../../core/errors.ts";
 import type {
   AcceptConnection,
   Connection,
@@ -13,6 +13,10 @@ import type {
   Listener,
   Transport,
 } from "../../core/transport.ts";
+import { errnoCode, errnoOf, errorMapper, type ErrorMeaning } from "../errors.ts";
+import { hostPort } from "../host_port.ts";
+import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
+import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
 /** Bytes asked of each read: large enough for bulk transfers, one syscall per 64 KiB. */
 const READ_SIZE = 64 * 1024;
@@ -29,28 +33,6 @@ const BATCH_LIMIT = 256 * 1024;
 /** Pause before accepting again after an unexpected accept error (EMFILE, ...), not to spin. */
 const ACCEPT_RETRY_MS = 100;
 
-type Action = "connect" | "listen" | "io";
-
-/** Errno names a runtime reports, folded onto the codes monocoque documents. */
-const ERROR_CODES: Readonly<Record<string, ZmqErrorCode>> = {
-  EADDRINUSE: "EADDRINUSE",
-  EADDRNOTAVAIL: "EADDRNOTAVAIL",
-  ECONNREFUSED: "ECONNREFUSED",
-  ECONNRESET: "ECONNRESET",
-  ECONNABORTED: "ECONNRESET",
-  EPIPE: "ECONNRESET",
-  ENOTCONN: "ECONNRESET",
-  ETIMEDOUT: "ETIMEDOUT",
-  EHOSTUNREACH: "EHOSTUNREACH",
-  ENETUNREACH: "EHOSTUNREACH",
-  ENETDOWN: "EHOSTUNREACH",
-  EACCES: "EACCES",
-  EPERM: "EACCES",
-  ENOENT: "ENOENT",
-  ENOTSOCK: "ENOTSOCK",
-  EINVAL: "EINVAL",
-};
-
 /** Deno's error classes, for errors that carry no errno (permissions, closed resources). */
 const ERROR_NAMES: Readonly<Record<string, ZmqErrorCode>> = {
   AddrInUse: "EADDRINUSE",
@@ -66,34 +48,30 @@ const ERROR_NAMES: Readonly<Record<string, ZmqErrorCode>> = {
   NotCapable: "EACCES",
 };
 
-/** Used when the runtime's error carries no errno we know. */
-const FALLBACK_CODES: Readonly<Record<Action, ZmqErrorCode>> = {
-  connect: "ECONNREFUSED",
-  listen: "EADDRINUSE",
-  io: "ECONNRESET",
-};
-
-function toZmqError(error: unknown, action: Action, message: string): ZmqError {
-  if (error instanceof ZmqError) return error;
-  const errno = (error as { code?: unknown } | null)?.code;
-  const name = (error as { name?: unknown } | null)?.name;
-  const detail = error instanceof Error ? error.message : String(error);
-  let code: ZmqErrorCode = FALLBACK_CODES[action];
-  if (typeof errno === "string" && errno in ERROR_CODES) {
-    code = ERROR_CODES[errno];
-  } else if (typeof name === "string" && name in ERROR_NAMES) {
-    code = ERROR_NAMES[name];
-  } else if (/lookup address/i.test(detail)) {
-    // Resolver failures come as a plain Error with no code in Deno 2.
-    code = action === "listen" ? "EADDRNOTAVAIL" : "EHOSTUNREACH";
+/**
+ * What a Deno error means: its errno where it has one we know, else its
+ * class name, else its message. ENOTCONN (`NotConnected`) comes from I/O on a
+ * socket that is already gone, which is a reset to the caller.
+ */
+function denoErrorMeaning(error: unknown): ErrorMeaning {
+  const errno = errnoOf(error);
+  if (typeof errno === "string") {
+    const code = errno === "ENOTCONN" ? "ECONNRESET" : errnoCode(errno);
+    if (code !== undefined) return code;
   }
-  return new ZmqError(code, `${message}: ${detail}`, { cause: error });
+  const name = (error as { name?: unknown } | null)?.name;
+  if (typeof name === "string" && name in ERROR_NAMES) return ERROR_NAMES[name];
+  // Resolver failures come as a plain Error with no code in Deno 2.
+  const detail = error instanceof Error ? error.message : String(error);
+  if (/lookup address/i.test(detail)) return "resolve";
+  return undefined;
 }
 
-function hostPort(address: Deno.Addr): string {
+const toZmqError = errorMapper(denoErrorMeaning);
+
+function addrHostPort(address: Deno.Addr): string {
   if (address.transport !== "tcp" && address.transport !== "udp") return "unknown";
-  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  return `${host}:${address.port}`;
+  return hostPort(address.hostname, address.port);
 }
 
 /** Errors of a read or write racing `conn.close()`: expected, not failures. */
@@ -345,57 +323,32 @@ class DenoConnection implements Connection {
   }
 }
 
-async function socketIdentity(path: string): Promise<string | undefined> {
-  try {
+/** Deno's own file API, so that this adapter imports no `node:` module. */
+const ipcFiles: IpcFiles = {
+  async lstat(path) {
     const info = await Deno.lstat(path);
-    return `${info.dev}:${info.ino}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Removes a unix socket file left behind by a process that is gone, as
- * libzmq does before binding. Unlike libzmq, a file that is not a socket or a
- * socket someone still listens on is left alone: binding then fails with
- * EADDRINUSE instead of silently stealing the path.
- */
-async function removeStaleSocket(path: string, target: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw toZmqError(error, "listen", `cannot bind ${target}`);
-  }
-  if (info.isSocket !== true) {
-    throw new ZmqError("EADDRINUSE", `cannot bind ${target}: ${path} exists and is not a socket`);
-  }
-  try {
-    const probe = await Deno.connect({ transport: "unix", path });
-    probe.close();
-  } catch (error) {
-    // Only a refused connection proves the file is stale; anything else is
-    // left for the bind itself to report.
-    if (!(error instanceof Deno.errors.ConnectionRefused)) return;
+    return { isSocket: info.isSocket === true, dev: info.dev, ino: info.ino };
+  },
+  remove: (path) => Deno.remove(path),
+  isNotFound: (error) => error instanceof Deno.errors.NotFound,
+  async probe(path) {
     try {
-      await Deno.remove(path);
-    } catch (removeError) {
-      if (!(removeError instanceof Deno.errors.NotFound)) {
-        throw toZmqError(removeError, "listen", `cannot bind ${target}`);
-      }
+      const probe = await Deno.connect({ transport: "unix", path });
+      probe.close();
+      return "live";
+    } catch (error) {
+      return error instanceof Deno.errors.ConnectionRefused ? "refused" : "unknown";
     }
-    return;
-  }
-  throw new ZmqError("EADDRINUSE", `cannot bind ${target}: another process is listening on it`);
-}
+  },
+  toZmqError,
+};
 
 class DenoListener implements Listener {
   readonly address: string;
   #listener: Deno.Listener;
   #endpoint: Endpoint;
   #accept: AcceptConnection;
-  #ipcIdentity: string | undefined;
+  #socketFile: BoundSocketFile | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #loop: Promise<void>;
@@ -406,13 +359,13 @@ class DenoListener implements Listener {
     address: string,
     endpoint: Endpoint,
     accept: AcceptConnection,
-    ipcIdentity?: string,
+    socketFile?: BoundSocketFile,
   ) {
     this.#listener = listener;
     this.address = address;
     this.#endpoint = endpoint;
     this.#accept = accept;
-    this.#ipcIdentity = ipcIdentity;
+    this.#socketFile = socketFile;
     this.#loop = this.#acceptLoop().catch(() => {});
   }
 
@@ -436,13 +389,8 @@ class DenoListener implements Listener {
     // with BadResource): until then the kernel still completes handshakes
     // into the backlog, and a connect sees a reset instead of a refusal.
     await this.#loop;
-    if (this.#endpoint.transport !== "ipc") return;
-    const path = this.#endpoint.path;
-    // Deno usually unlinks the file itself; check identity first so that a
-    // socket another process bound at the same path since is never removed.
-    if (this.#ipcIdentity !== undefined && await socketIdentity(path) === this.#ipcIdentity) {
-      await Deno.remove(path).catch(() => {});
-    }
+    // Deno usually unlinks the file itself; this removes what it left.
+    if (this.#socketFile !== undefined) await this.#socketFile.remove();
   }
 
   async #acceptLoop(): Promise<void> {
@@ -464,7 +412,7 @@ class DenoListener implements Listener {
       let remote: string;
       if (this.#endpoint.transport === "tcp") {
         (conn as Deno.TcpConn).setNoDelay(true);
-        remote = hostPort(conn.remoteAddr);
+        remote = addrHostPort(conn.remoteAddr);
       } else {
         // Accepted unix sockets have no peer path; the bound path names them.
         remote = this.#endpoint.transport === "ipc" ? this.#endpoint.path : "unknown";
@@ -491,22 +439,19 @@ class DenoListener implements Listener {
 
 async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Listener> {
   const target = formatEndpoint(endpoint);
-  if (endpoint.transport === "inproc") {
-    throw new ZmqError("ENOTSUP", `cannot bind ${target}: inproc is not a byte-stream transport`);
-  }
+  assertBindable(endpoint, target);
   if (endpoint.transport === "ipc") {
-    await removeStaleSocket(endpoint.path, target);
+    await removeStaleSocket(endpoint.path, target, ipcFiles);
     let listener: Deno.Listener;
     try {
       listener = Deno.listen({ transport: "unix", path: endpoint.path });
     } catch (error) {
       throw toZmqError(error, "listen", `cannot bind ${target}`);
     }
-    const identity = await socketIdentity(endpoint.path);
-    return new DenoListener(listener, target, endpoint, accept, identity);
+    const socketFile = await BoundSocketFile.identify(endpoint.path, ipcFiles);
+    return new DenoListener(listener, target, endpoint, accept, socketFile);
   }
-  // "*" is every IPv4 interface, as in libzmq without ZMQ_IPV6.
-  const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+  const hostname = bindHost(endpoint.host);
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ transport: "tcp", hostname, port: endpoint.port });
@@ -520,15 +465,7 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
 
 async function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Connection> {
   const target = formatEndpoint(endpoint);
-  if (endpoint.transport === "inproc") {
-    throw new ZmqError(
-      "ENOTSUP",
-      `cannot connect to ${target}: inproc is not a byte-stream transport`,
-    );
-  }
-  if (endpoint.transport === "tcp" && endpoint.host === "*") {
-    throw new ZmqError("EINVAL", `cannot connect to ${target}: "*" is only valid for bind`);
-  }
+  assertConnectable(endpoint, target);
   let conn: Deno.Conn;
   let remote: string;
   try {
@@ -540,7 +477,7 @@ async function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Co
       });
       tcp.setNoDelay(true);
       conn = tcp;
-      remote = hostPort(tcp.remoteAddr);
+      remote = addrHostPort(tcp.remoteAddr);
     } else {
       conn = await Deno.connect({ transport: "unix", path: endpoint.path });
       remote = endpoint.path;

@@ -4,10 +4,8 @@
  *
  * @module
  */
-import { lstat, unlink } from "node:fs/promises";
 import * as net from "node:net";
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { ZmqError, type ZmqErrorCode } from "../../core/errors.ts";
 import type {
   AcceptConnection,
   Connection,
@@ -15,58 +13,14 @@ import type {
   Listener,
   Transport,
 } from "../../core/transport.ts";
+import { errnoMeaning, errnoOf, errorMapper } from "../errors.ts";
+import { hostPort } from "../host_port.ts";
+import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
+import { nodeSocketFiles } from "../node_socket_files.ts";
+import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
-type Action = "connect" | "listen" | "io";
-
-/** Errno names a runtime reports, folded onto the codes monocoque documents. */
-const ERROR_CODES: Readonly<Record<string, ZmqErrorCode>> = {
-  EADDRINUSE: "EADDRINUSE",
-  EADDRNOTAVAIL: "EADDRNOTAVAIL",
-  ECONNREFUSED: "ECONNREFUSED",
-  ECONNRESET: "ECONNRESET",
-  ECONNABORTED: "ECONNRESET",
-  EPIPE: "ECONNRESET",
-  ETIMEDOUT: "ETIMEDOUT",
-  EHOSTUNREACH: "EHOSTUNREACH",
-  ENETUNREACH: "EHOSTUNREACH",
-  ENETDOWN: "EHOSTUNREACH",
-  EACCES: "EACCES",
-  EPERM: "EACCES",
-  ENOENT: "ENOENT",
-  ENOTSOCK: "ENOTSOCK",
-  EINVAL: "EINVAL",
-};
-
-/** Resolver failures: the name has no address to connect to, or none of this host to bind. */
-const DNS_ERRORS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EAI_NODATA"]);
-
-/** Used when the runtime's error carries no errno we know. */
-const FALLBACK_CODES: Readonly<Record<Action, ZmqErrorCode>> = {
-  connect: "ECONNREFUSED",
-  listen: "EADDRINUSE",
-  io: "ECONNRESET",
-};
-
-function toZmqError(error: unknown, action: Action, message: string): ZmqError {
-  if (error instanceof ZmqError) return error;
-  const errno = (error as { code?: unknown } | null)?.code;
-  let code = FALLBACK_CODES[action];
-  if (typeof errno === "string") {
-    if (DNS_ERRORS.has(errno)) code = action === "listen" ? "EADDRNOTAVAIL" : "EHOSTUNREACH";
-    else code = ERROR_CODES[errno] ?? code;
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ZmqError(code, `${message}: ${detail}`, { cause: error });
-}
-
-function hostPort(host: string | undefined, port: number | undefined): string {
-  const name = host ?? "unknown";
-  return `${name.includes(":") ? `[${name}]` : name}:${port ?? 0}`;
-}
-
-function errnoOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
+/** Node's errors carry their errno in `code`, resolver failures included. */
+const toZmqError = errorMapper(errnoMeaning);
 
 /**
  * One `net.Socket` seen through the `Connection` interface. Sockets are
@@ -198,34 +152,9 @@ class NodeConnection implements Connection {
   }
 }
 
-/** Node reports no file identity for a path it bound; remember it to unlink only our own. */
-async function socketIdentity(path: string): Promise<string | undefined> {
-  try {
-    const stats = await lstat(path);
-    return `${stats.dev}:${stats.ino}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Removes a unix socket file left behind by a process that is gone, as
- * libzmq does before binding. Unlike libzmq, a file that is not a socket or a
- * socket someone still listens on is left alone: binding then fails with
- * EADDRINUSE instead of silently stealing the path.
- */
-async function removeStaleSocket(path: string, target: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = (await lstat(path)).isSocket();
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT") return;
-    throw toZmqError(error, "listen", `cannot bind ${target}`);
-  }
-  if (!isSocket) {
-    throw new ZmqError("EADDRINUSE", `cannot bind ${target}: ${path} exists and is not a socket`);
-  }
-  const probe = await new Promise<unknown>((resolve) => {
+/** Whether someone accepts connections on the unix socket at path. */
+function probe(path: string): Promise<"live" | "refused" | "unknown"> {
+  return new Promise((resolve) => {
     const socket = net.connect({ path });
     socket.once("connect", () => {
       socket.destroy();
@@ -233,34 +162,23 @@ async function removeStaleSocket(path: string, target: string): Promise<void> {
     });
     socket.once("error", (error) => {
       socket.destroy();
-      resolve(errnoOf(error));
+      resolve(errnoOf(error) === "ECONNREFUSED" ? "refused" : "unknown");
     });
   });
-  if (probe === "live") {
-    throw new ZmqError("EADDRINUSE", `cannot bind ${target}: another process is listening on it`);
-  }
-  // Only a refused connection proves the file is stale; anything else is left
-  // for the bind itself to report.
-  if (probe !== "ECONNREFUSED") return;
-  try {
-    await unlink(path);
-  } catch (error) {
-    if (errnoOf(error) !== "ENOENT") throw toZmqError(error, "listen", `cannot bind ${target}`);
-  }
 }
+
+const ipcFiles: IpcFiles = { ...nodeSocketFiles, probe, toZmqError };
 
 class NodeListener implements Listener {
   readonly address: string;
   #server: net.Server;
-  #ipcPath: string | undefined;
-  #ipcIdentity: string | undefined;
+  #socketFile: BoundSocketFile | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(server: net.Server, address: string, ipcPath?: string, ipcIdentity?: string) {
+  constructor(server: net.Server, address: string, socketFile?: BoundSocketFile) {
     this.#server = server;
     this.address = address;
-    this.#ipcPath = ipcPath;
-    this.#ipcIdentity = ipcIdentity;
+    this.#socketFile = socketFile;
   }
 
   close(): Promise<void> {
@@ -272,13 +190,8 @@ class NodeListener implements Listener {
     // server.close() stops listening at once; its callback would wait for
     // every accepted connection to end, which the Listener contract excludes.
     this.#server.close();
-    const path = this.#ipcPath;
-    if (path === undefined) return;
-    // libuv usually unlinks the file itself; check identity first so that a
-    // socket another process bound at the same path since is never removed.
-    if (this.#ipcIdentity !== undefined && await socketIdentity(path) === this.#ipcIdentity) {
-      await unlink(path).catch(() => {});
-    }
+    // libuv usually unlinks the file itself; this removes what it left.
+    if (this.#socketFile !== undefined) await this.#socketFile.remove();
   }
 }
 
@@ -294,9 +207,7 @@ function listenOn(server: net.Server, options: net.ListenOptions): Promise<void>
 
 async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Listener> {
   const target = formatEndpoint(endpoint);
-  if (endpoint.transport === "inproc") {
-    throw new ZmqError("ENOTSUP", `cannot bind ${target}: inproc is not a byte-stream transport`);
-  }
+  assertBindable(endpoint, target);
   const server = net.createServer({ allowHalfOpen: true, noDelay: true });
   server.on("connection", (socket: net.Socket) => {
     const remote = endpoint.transport === "tcp"
@@ -310,7 +221,7 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
     }
   });
   if (endpoint.transport === "ipc") {
-    await removeStaleSocket(endpoint.path, target);
+    await removeStaleSocket(endpoint.path, target, ipcFiles);
     try {
       await listenOn(server, { path: endpoint.path });
     } catch (error) {
@@ -318,13 +229,11 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
     }
     // Accept failures (EMFILE, ...) must not crash the process; Node keeps listening.
     server.on("error", () => {});
-    const identity = await socketIdentity(endpoint.path);
-    return new NodeListener(server, target, endpoint.path, identity);
+    const socketFile = await BoundSocketFile.identify(endpoint.path, ipcFiles);
+    return new NodeListener(server, target, socketFile);
   }
-  // "*" is every IPv4 interface, as in libzmq without ZMQ_IPV6.
-  const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
   try {
-    await listenOn(server, { host, port: endpoint.port });
+    await listenOn(server, { host: bindHost(endpoint.host), port: endpoint.port });
   } catch (error) {
     throw toZmqError(error, "listen", `cannot bind ${target}`);
   }
@@ -338,15 +247,11 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
 
 function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Connection> {
   const target = formatEndpoint(endpoint);
-  if (endpoint.transport === "inproc") {
-    return Promise.reject(
-      new ZmqError("ENOTSUP", `cannot connect to ${target}: inproc is not a byte-stream transport`),
-    );
-  }
-  if (endpoint.transport === "tcp" && endpoint.host === "*") {
-    return Promise.reject(
-      new ZmqError("EINVAL", `cannot connect to ${target}: "*" is only valid for bind`),
-    );
+  try {
+    assertConnectable(endpoint, target);
+  } catch (error) {
+    // A rejection, not a throw: callers of a Promise-returning connect expect one.
+    return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
     const socket = endpoint.transport === "tcp"
