@@ -10,11 +10,7 @@ import type { SocketTypeName } from "../zmtp/socket_type.ts";
 import { Connecter, type ConnecterHost } from "./connecter.ts";
 import { Engine, type EngineOwner } from "./engine.ts";
 import type { Message } from "./message.ts";
-import {
-  defaultOptions,
-  OPTION_CHECKS,
-  type ResolvedOptions,
-} from "./options.ts";
+import { defaultOptions, OPTION_CHECKS, type ResolvedOptions } from "./options.ts";
 import { Pipe, type PipeOwner } from "./pipe.ts";
 import { type SocketEvent, SocketEvents } from "./socket_events.ts";
 

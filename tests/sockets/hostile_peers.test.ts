@@ -157,13 +157,13 @@ describe("hostile peers", () => {
       await handshake;
       const gone = router.events.next("disconnect");
       // One whole message, then the first frame of another (MORE set) and half of its second.
-      peer.write(new Uint8Array([0x00, 0x04, ...new TextEncoder().encode("whole")].slice(0, 6)));
+      peer.write(new Uint8Array([0x00, 0x05, ...new TextEncoder().encode("whole")]));
       peer.write(new Uint8Array([0x01, 0x01, 0x61, 0x00, 0x05, 0x62]));
-      peer.close();
+      peer.end();
       await gone;
       const [id, body] = await router.receive();
       assert.equal(text(id), "dying");
-      assert.equal(text(body), "whol");
+      assert.equal(text(body), "whole");
       // The next message is the good peer's (checked by withRouter): the half message never appears.
     });
   });

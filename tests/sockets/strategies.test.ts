@@ -1,0 +1,117 @@
+// Routing strategies on real pipes, without connections: exact, deterministic counts.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { FairQueue } from "../../sockets/fair_queue.ts";
+import { LoadBalancer } from "../../sockets/load_balancer.ts";
+import type { Message } from "../../sockets/message.ts";
+import { Pipe, type PipeOwner } from "../../sockets/pipe.ts";
+
+const encoder = new TextEncoder();
+const text = (message: Message | undefined): string => new TextDecoder().decode(message![0]);
+
+function owner(): PipeOwner & { readable: Pipe[]; writable: Pipe[] } {
+  const readable: Pipe[] = [];
+  const writable: Pipe[] = [];
+  return {
+    readable,
+    writable,
+    pipeReadable: (pipe) => readable.push(pipe),
+    pipeWritable: (pipe) => writable.push(pipe),
+  };
+}
+
+describe("FairQueue", () => {
+  test("takes one message from each pipe in turn: a busy pipe cannot starve the others", () => {
+    const queue = new FairQueue();
+    const events = owner();
+    const busy = new Pipe(events, 1000, 1000);
+    const quiet = new Pipe(events, 1000, 1000);
+    for (let i = 0; i < 100; i++) busy.deliver([encoder.encode(`b${i}`)]);
+    quiet.deliver([encoder.encode("q0")]);
+    quiet.deliver([encoder.encode("q1")]);
+    for (const pipe of events.readable) queue.readable(pipe);
+    const order = [text(queue.read()), text(queue.read()), text(queue.read()), text(queue.read())];
+    assert.deepEqual(order, ["b0", "q0", "b1", "q1"]);
+    assert.equal(text(queue.read()), "b2");
+    assert.equal(queue.lastPipe, busy);
+  });
+
+  test("a pipe removed leaves the rotation; an empty queue reads undefined", () => {
+    const queue = new FairQueue();
+    const events = owner();
+    const a = new Pipe(events, 0, 0);
+    const b = new Pipe(events, 0, 0);
+    a.deliver([encoder.encode("a")]);
+    b.deliver([encoder.encode("b")]);
+    queue.readable(a);
+    queue.readable(b);
+    queue.remove(a);
+    assert.equal(text(queue.read()), "b");
+    assert.equal(queue.read(), undefined);
+  });
+});
+
+describe("LoadBalancer", () => {
+  test("round robin over pipes with room: each gets exactly a third", () => {
+    const balancer = new LoadBalancer();
+    const events = owner();
+    const pipes = [
+      new Pipe(events, 1000, 1000),
+      new Pipe(events, 1000, 1000),
+      new Pipe(events, 1000, 1000),
+    ];
+    for (const pipe of pipes) balancer.add(pipe);
+    for (let i = 0; i < 300; i++) assert.ok(balancer.send([encoder.encode(String(i))]));
+    assert.deepEqual(pipes.map((pipe) => pipe.outbound.length), [100, 100, 100]);
+    assert.equal(text(pipes[1].outbound.peek()), "1");
+  });
+
+  test("a full pipe is skipped; with all full, send reports false", () => {
+    const balancer = new LoadBalancer();
+    const events = owner();
+    const small = new Pipe(events, 2, 0);
+    const large = new Pipe(events, 10, 0);
+    balancer.add(small);
+    balancer.add(large);
+    let sent = 0;
+    while (balancer.send([encoder.encode("x")])) sent++;
+    assert.equal(sent, 12);
+    assert.equal(small.outbound.length, 2);
+    assert.equal(large.outbound.length, 10);
+  });
+
+  test("a full pipe reports room again at its low-water mark, once", () => {
+    const events = owner();
+    const pipe = new Pipe(events, 4, 0);
+    for (let i = 0; i < 4; i++) pipe.send([encoder.encode(String(i))]);
+    assert.equal(pipe.hasRoom, false);
+    pipe.takeOutbound();
+    assert.deepEqual(events.writable, []);
+    pipe.takeOutbound();
+    // (4 + 1) / 2 = 2 left: room again, reported once.
+    assert.deepEqual(events.writable, [pipe]);
+    pipe.takeOutbound();
+    assert.equal(events.writable.length, 1);
+  });
+});
+
+describe("Pipe inbound high-water mark", () => {
+  test("reading pauses at the mark and resumes at the low-water mark", () => {
+    const events = owner();
+    const pipe = new Pipe(events, 0, 4);
+    const reading: boolean[] = [];
+    pipe.attach({
+      accepting: false,
+      write: () => {},
+      pull: () => {},
+      setReading: (value) => reading.push(value),
+      sendSubscription: () => {},
+    });
+    for (let i = 0; i < 4; i++) pipe.deliver([encoder.encode(String(i))]);
+    assert.deepEqual(reading, [false]);
+    pipe.read();
+    assert.deepEqual(reading, [false]);
+    pipe.read();
+    assert.deepEqual(reading, [false, true]);
+  });
+});
