@@ -90,6 +90,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
       connection.destroy();
       return this;
     }
+    if (connection.allocate !== undefined) this.#session.allocate = connection.allocate;
     this.#session.start(Date.now());
     this.#flushNow();
     this.#armTimer();

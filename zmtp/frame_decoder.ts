@@ -12,6 +12,12 @@ export type Allocate = (size: number) => Uint8Array;
 
 /** The largest frame we can hold at all, whatever `maxMessageSize` says. */
 const LARGEST_FRAME = 0x7fffffff;
+/**
+ * Frames above this size that span reads are gathered piece by piece and
+ * assembled once complete, so memory follows the bytes that really arrived,
+ * not what a size field claims.
+ */
+const GATHER_ABOVE = 1024 * 1024;
 
 const defaultAllocate: Allocate = (size) => new Uint8Array(size);
 
@@ -32,12 +38,16 @@ const defaultAllocate: Allocate = (size) => new Uint8Array(size);
 export class FrameDecoder {
   readonly #sink: FrameSink;
   readonly #maxFrameSize: number;
-  readonly #allocate: Allocate;
+  #allocate: Allocate;
   readonly #header = new Uint8Array(9);
   #headerFilled = 0;
   #body: Uint8Array | undefined;
   #bodyFilled = 0;
   #bodyFlags = 0;
+  /** Pieces of a large frame spanning reads, and how many bytes they hold. */
+  #pieces: Uint8Array[] | undefined;
+  #piecesLength = 0;
+  #piecesTarget = 0;
 
   /**
    * @param sink receives the frames.
@@ -52,7 +62,12 @@ export class FrameDecoder {
 
   /** Whether the decoder sits between frames (no partial frame buffered). */
   get atFrameBoundary(): boolean {
-    return this.#headerFilled === 0 && this.#body === undefined;
+    return this.#headerFilled === 0 && this.#body === undefined && this.#pieces === undefined;
+  }
+
+  /** Replaces the allocator, e.g. with one making the runtime's own buffer type. */
+  set allocate(allocate: Allocate) {
+    this.#allocate = allocate;
   }
 
   /**
@@ -63,6 +78,22 @@ export class FrameDecoder {
     const end = chunk.length;
     let at = offset;
     while (at < end) {
+      if (this.#pieces !== undefined) {
+        const take = Math.min(this.#piecesTarget - this.#piecesLength, end - at);
+        this.#pieces.push(chunk.subarray(at, at + take));
+        this.#piecesLength += take;
+        at += take;
+        if (this.#piecesLength < this.#piecesTarget) return undefined;
+        const body = this.#allocate(this.#piecesTarget);
+        let offset = 0;
+        for (const piece of this.#pieces) {
+          body.set(piece, offset);
+          offset += piece.length;
+        }
+        this.#pieces = undefined;
+        if (!this.#sink.frame(this.#bodyFlags, body)) return undefined;
+        continue;
+      }
       if (this.#body !== undefined) {
         const body = this.#body;
         const take = Math.min(body.length - this.#bodyFilled, end - at);
@@ -114,6 +145,11 @@ export class FrameDecoder {
         const body = chunk.subarray(at, at + size);
         at += size;
         if (!this.#sink.frame(flags, body)) return undefined;
+      } else if (size > GATHER_ABOVE) {
+        this.#pieces = [];
+        this.#piecesLength = 0;
+        this.#piecesTarget = size;
+        this.#bodyFlags = flags;
       } else {
         this.#body = this.#allocate(size);
         this.#bodyFilled = 0;

@@ -85,7 +85,8 @@ export class Metadata {
       if (valueLength > bytes.length - at) {
         return protocolError(`malformed metadata: property "${name}" claims ${valueLength} bytes`);
       }
-      metadata.#entries.push([name, bytes.slice(at, at + valueLength)]);
+      // A copy: the value outlives the chunk it came in (and Buffer.slice would not copy).
+      metadata.#entries.push([name, new Uint8Array(bytes.subarray(at, at + valueLength))]);
       at += valueLength;
     }
     return metadata;

@@ -35,8 +35,6 @@ export interface SessionOptions {
   readonly heartbeatTimeToLive: number;
   /** Time to wait for any traffic after a PING (ZMQ_HEARTBEAT_TIMEOUT), -1 for the interval. */
   readonly heartbeatTimeout: number;
-  /** Allocates buffers for frames spread over several reads. */
-  readonly allocate?: Allocate;
 }
 
 /** What the session reports to the layer that owns it. */
@@ -111,7 +109,7 @@ export class Session implements FrameSink, HandshakeHost {
     this.#handler = handler;
     this.#mechanism = options.mechanism;
     this.#greetingReader = new GreetingReader(options.mechanism.name);
-    this.#decoder = new FrameDecoder(this, options.maxMessageSize, options.allocate);
+    this.#decoder = new FrameDecoder(this, options.maxMessageSize);
     const properties: [string, Uint8Array][] = [["Socket-Type", ascii(options.socketType)]];
     if (sendsIdentity(options.socketType)) properties.push(["Identity", options.routingId]);
     this.localMetadata = new Metadata(properties);
@@ -147,6 +145,14 @@ export class Session implements FrameSink, HandshakeHost {
   /** Bytes queued for the peer and not yet taken. */
   get pendingOutput(): number {
     return this.#out.pendingBytes;
+  }
+
+  /**
+   * Makes the buffers of frames that span reads with `allocate`, so that they
+   * are of the same type as the views into received chunks (Node's Buffer).
+   */
+  set allocate(allocate: Allocate) {
+    this.#decoder.allocate = allocate;
   }
 
   /** Queues our greeting and starts the handshake clock. */

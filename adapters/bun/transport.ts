@@ -86,6 +86,8 @@ function socketHandlers(
  */
 class BunConnection implements Connection {
   readonly remoteAddress: string;
+  /** Frames assembled from several reads are Buffers too, like the views into reads. */
+  readonly allocate = (size: number): Uint8Array => Buffer.allocUnsafe(size);
   #socket: BunSocket;
   #handler: ConnectionHandler;
   /** open → closing (close() called or the peer ended) → closed (handler told). */

@@ -30,6 +30,8 @@ const toZmqError = errorMapper(errnoMeaning);
  */
 class NodeConnection implements Connection {
   readonly remoteAddress: string;
+  /** Frames assembled from several reads are Buffers too, like the views into reads. */
+  readonly allocate = (size: number): Uint8Array => Buffer.allocUnsafe(size);
   #socket: net.Socket;
   #handler: ConnectionHandler;
   /** open → closing (close() called or the peer ended) → closed (handler told). */

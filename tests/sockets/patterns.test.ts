@@ -216,3 +216,21 @@ describe("Publisher and Subscribers", () => {
     }
   });
 });
+
+describe("received frames", () => {
+  test("are of one type whether or not they spanned reads (Buffer on Node and Bun)", async () => {
+    const router = new Router();
+    const dealer = new Dealer();
+    try {
+      await router.bind("tcp://127.0.0.1:0");
+      dealer.connect(router.lastEndpoint!);
+      await dealer.send(["small", new Uint8Array(4 * 1024 * 1024)]);
+      const [, small, large] = await router.receive();
+      assert.equal(large.length, 4 * 1024 * 1024);
+      assert.equal(Object.getPrototypeOf(large), Object.getPrototypeOf(small));
+    } finally {
+      router.close();
+      dealer.close();
+    }
+  });
+});

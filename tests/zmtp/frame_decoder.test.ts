@@ -419,3 +419,46 @@ describe("FrameDecoder garbage", () => {
     assert.ok(frames > 500, `garbage produced only ${frames} frames`);
   });
 });
+
+describe("FrameDecoder memory", () => {
+  test("a large frame spanning reads is allocated only once it has fully arrived", () => {
+    const allocations: number[] = [];
+    const frames: Uint8Array[] = [];
+    const decoder = new FrameDecoder(
+      { frame: (_flags, body) => (frames.push(body), true) },
+      -1,
+      (size) => (allocations.push(size), new Uint8Array(size)),
+    );
+    // A size field claiming 2^31 - 1 bytes, and only 100 of them sent: nothing is allocated.
+    const header = new Uint8Array([0x02, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff]);
+    assert.equal(decoder.push(concatBytes([header, new Uint8Array(100)]), 0), undefined);
+    assert.deepEqual(allocations, []);
+    assert.equal(decoder.atFrameBoundary, false);
+  });
+
+  test("a 3 MiB frame arriving in 64 KiB reads is assembled once, byte for byte", () => {
+    const size = 3 * 1024 * 1024;
+    const body = new Uint8Array(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 13) & 0xff;
+    const writer = new FrameWriter();
+    writer.frame(MORE, body);
+    writer.frame(0, new Uint8Array([7]));
+    const stream = concatBytes(writer.take());
+    const allocations: number[] = [];
+    const frames: [number, Uint8Array][] = [];
+    const decoder = new FrameDecoder(
+      { frame: (flags, frame) => (frames.push([flags, frame]), true) },
+      -1,
+      (n) => (allocations.push(n), new Uint8Array(n)),
+    );
+    for (let at = 0; at < stream.length; at += 65536) {
+      assert.equal(decoder.push(stream.subarray(at, at + 65536), 0), undefined);
+    }
+    assert.deepEqual(allocations, [size]);
+    assert.equal(frames.length, 2);
+    assert.equal(frames[0][0], MORE);
+    assert.equal(toHex(frames[0][1]), toHex(body));
+    assert.deepEqual([...frames[1][1]], [7]);
+    assert.equal(decoder.atFrameBoundary, true);
+  });
+});
