@@ -391,6 +391,18 @@ describe("Session traffic", () => {
     assertOpen(s);
   });
 
+  test("a command with MORE set is consumed alone, as libzmq does: the PING is answered and joins nothing", () => {
+    const s = handshaken("DEALER", "ROUTER");
+    s.session.takeOutput();
+    s.session.receive(
+      frames([COMMAND | MORE, commandBody("PING", new Uint8Array([0, 0]))], [0, ascii("b")]),
+      1,
+    );
+    assert.deepEqual(s.messages, [["62"]]);
+    assert.equal(outputHex(s), PONG_EMPTY);
+    assertOpen(s);
+  });
+
   test("SUBSCRIBE and CANCEL commands reach the handler", () => {
     const pub = side("PUB");
     const sub = side("SUB");
