@@ -3,6 +3,7 @@ import { ZmqError } from "../core/errors.ts";
 import { resolveTransport } from "../core/transport_registry.ts";
 import type { SessionFailure } from "../zmtp/session.ts";
 import type { Engine } from "./engine.ts";
+import type { Dialer, Link } from "./link.ts";
 import type { Pipe } from "./pipe.ts";
 import type { SocketEvent } from "./socket_events.ts";
 
@@ -26,17 +27,19 @@ export interface ConnecterHost {
  *
  * @example
  * ```ts
- * const connecter = new Connecter(host, parseEndpoint("tcp://127.0.0.1:5555"), "tcp://127.0.0.1:5555", pipe);
+ * const connecter = new Connecter(host, parseEndpoint("tcp://127.0.0.1:5555"), "tcp://127.0.0.1:5555", pipe, undefined);
  * connecter.start();
  * ```
  */
-export class Connecter {
+export class Connecter implements Dialer {
   readonly #host: ConnecterHost;
   readonly #endpoint: Endpoint;
   /** The address as the application gave it. */
   readonly address: string;
   /** The pipe that outlives this endpoint's connections (absent with `immediate`). */
   readonly pipe: Pipe | undefined;
+  /** The routing id the application gave this peer, if any. */
+  readonly routingId: Uint8Array | undefined;
   #engine: Engine | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
@@ -48,15 +51,22 @@ export class Connecter {
    * @param address the address as given.
    * @param pipe the persistent pipe for this endpoint, if any.
    */
-  constructor(host: ConnecterHost, endpoint: Endpoint, address: string, pipe: Pipe | undefined) {
+  constructor(
+    host: ConnecterHost,
+    endpoint: Endpoint,
+    address: string,
+    pipe: Pipe | undefined,
+    routingId: Uint8Array | undefined,
+  ) {
     this.#host = host;
     this.#endpoint = endpoint;
     this.address = address;
     this.pipe = pipe;
+    this.routingId = routingId;
   }
 
-  /** The current connection's engine, if any. */
-  get engine(): Engine | undefined {
+  /** The current connection, if any. */
+  get link(): Link | undefined {
     return this.#engine;
   }
 
@@ -74,8 +84,8 @@ export class Connecter {
   }
 
   /** The connection's engine closed: dial again unless the failure forbids it. */
-  engineClosed(engine: Engine, failure: SessionFailure | undefined): void {
-    if (engine !== this.#engine) return;
+  linkClosed(link: Link, failure: SessionFailure | undefined): void {
+    if (link !== this.#engine) return;
     this.#engine = undefined;
     if (this.#stopped) return;
     if (failure === "protocol" || failure === "auth") {

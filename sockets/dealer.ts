@@ -4,7 +4,7 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
-import { Socket } from "./socket.ts";
+import { Socket, type WaitOptions } from "./socket.ts";
 
 /** Options of a Dealer. */
 export type DealerOptions = SocketOptions;
@@ -35,13 +35,13 @@ export class Dealer extends Socket implements AsyncIterable<Message> {
    * Queues a message (one frame, or several as an array) for the next peer in
    * turn; resolves once queued, waits while every peer is at its high-water mark.
    */
-  send(message: FrameLike | readonly FrameLike[]): Promise<void> {
-    return this.sendMessage(toMessage(message));
+  send(message: FrameLike | readonly FrameLike[], options?: WaitOptions): Promise<void> {
+    return this.sendMessage(toMessage(message), options);
   }
 
   /** Resolves with the next message from any peer, fairly queued. */
-  receive(): Promise<Message> {
-    return this.receiveMessage();
+  receive(options?: WaitOptions): Promise<Message> {
+    return this.receiveMessage(options);
   }
 
   /** Iterates over received messages until the socket closes. */

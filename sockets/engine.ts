@@ -10,26 +10,13 @@ import {
   type SessionOptions,
 } from "../zmtp/session.ts";
 import type { Message } from "./message.ts";
-import type { Pipe, PipeEngine } from "./pipe.ts";
+import type { Link, LinkOwner } from "./link.ts";
+import type { Pipe } from "./pipe.ts";
 
 /** Bytes an engine encodes ahead of the connection before it leaves messages in the pipe. */
 const BATCH_LIMIT = 256 * 1024;
 /** Milliseconds a failed connection may take to deliver our last words (an ERROR) before it is cut. */
 const ERROR_CLOSE_GRACE = 1000;
-
-/** What an engine reports to the socket that owns it. */
-export interface EngineOwner {
-  /** The handshake is done: return the pipe to serve, or undefined to refuse the peer. */
-  engineReady(engine: Engine, peer: Metadata): Pipe | undefined;
-  /** The peer sent SUBSCRIBE or CANCEL. */
-  engineSubscription(engine: Engine, subscribe: boolean, topic: Uint8Array): void;
-  /** The connection is gone; `failure` says why when the session failed. */
-  engineClosed(
-    engine: Engine,
-    error: ZmqError | undefined,
-    failure: SessionFailure | undefined,
-  ): void;
-}
 
 /**
  * Drives one connection: feeds the bytes it reads to a ZMTP session, writes
@@ -42,8 +29,8 @@ export interface EngineOwner {
  * transport.connect(endpoint, (connection) => engine.bind(connection));
  * ```
  */
-export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
-  readonly #owner: EngineOwner;
+export class Engine implements ConnectionHandler, SessionHandler, Link {
+  readonly #owner: LinkOwner;
   readonly #session: Session;
   /** The endpoint this connection belongs to (bound or connected address). */
   readonly endpoint: string;
@@ -61,7 +48,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
    * @param options the session's options.
    * @param endpoint the endpoint this connection belongs to, for events.
    */
-  constructor(owner: EngineOwner, options: SessionOptions, endpoint: string) {
+  constructor(owner: LinkOwner, options: SessionOptions, endpoint: string) {
     this.#owner = owner;
     this.#session = new Session(options, this);
     this.endpoint = endpoint;
@@ -122,7 +109,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
 
   /** The handshake completed. */
   handshakeDone(peer: Metadata, _greeting: PeerGreeting): void {
-    if (this.#owner.engineReady(this, peer) === undefined) this.close(false, ERROR_CLOSE_GRACE);
+    if (this.#owner.linkReady(this, peer) === undefined) this.close(false, ERROR_CLOSE_GRACE);
   }
 
   /** Serves `pipe` from now on (called by the owner once it accepts the peer). */
@@ -138,7 +125,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
 
   /** A subscription from the peer. */
   subscription(subscribe: boolean, topic: Uint8Array): void {
-    this.#owner.engineSubscription(this, subscribe, topic);
+    this.#owner.linkSubscription(this, subscribe, topic);
   }
 
   // PipeEngine
@@ -156,16 +143,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
 
   /** Takes messages from the pipe while there is room in this turn's batch. */
   pull(): void {
-    const pipe = this.#pipe;
-    if (pipe === undefined) return;
-    let wrote = false;
-    while (this.accepting) {
-      const message = pipe.takeOutbound();
-      if (message === undefined) break;
-      this.#session.send(message);
-      wrote = true;
-    }
-    if (wrote) this.#scheduleFlush();
+    this.#pipe?.flushTo(this);
   }
 
   /** Pauses or resumes reading from the peer. */
@@ -188,9 +166,7 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
   close(drainPipe = false, linger = -1): void {
     if (this.#closed) return;
     if (drainPipe && this.#pipe !== undefined && this.#session.ready) {
-      for (let message = this.#pipe.takeOutbound(); message; message = this.#pipe.takeOutbound()) {
-        this.#session.send(message);
-      }
+      for (const message of this.#pipe.takeAll()) this.#session.send(message);
     }
     this.#writeOutput();
     this.#closeConnection(linger);
@@ -271,6 +247,6 @@ export class Engine implements ConnectionHandler, SessionHandler, PipeEngine {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pipe?.attach(undefined);
-    this.#owner.engineClosed(this, error, failure);
+    this.#owner.linkClosed(this, error, failure);
   }
 }

@@ -60,7 +60,35 @@ export interface SocketOptions {
    * @default -1
    */
   linger?: number;
+  /**
+   * Milliseconds `send()` may wait for room before rejecting with EAGAIN (ZMQ_SNDTIMEO); -1 waits for ever, 0 never waits.
+   * @default -1
+   */
+  sendTimeout?: number;
+  /**
+   * Milliseconds `receive()` may wait for a message before rejecting with EAGAIN (ZMQ_RCVTIMEO); -1 waits for ever, 0 never waits.
+   * @default -1
+   */
+  receiveTimeout?: number;
+  /**
+   * Queue messages only for peers whose connection is complete (ZMQ_IMMEDIATE): a connect()ed
+   * endpoint gets its pipe when its handshake is done, and loses it when disconnected.
+   * @default false
+   */
+  immediate?: boolean;
 }
+
+/** Options of one `connect()`. */
+export interface ConnectOptions {
+  /**
+   * The routing id a Router (or Stream) gives this peer, instead of the one the peer announces
+   * (ZMQ_CONNECT_ROUTING_ID).
+   */
+  routingId?: string | Uint8Array;
+}
+
+/** The socket types where libzmq applies ZMQ_CONFLATE. */
+export const CONFLATING_TYPES: readonly string[] = ["PUSH", "PULL", "PUB", "SUB", "DEALER"];
 
 /** The validated option values of a socket. */
 export interface ResolvedOptions {
@@ -75,6 +103,10 @@ export interface ResolvedOptions {
   reconnectInterval: number;
   reconnectMaxInterval: number;
   linger: number;
+  sendTimeout: number;
+  receiveTimeout: number;
+  immediate: boolean;
+  conflate: boolean;
 }
 
 /** The libzmq defaults. */
@@ -91,6 +123,10 @@ export function defaultOptions(): ResolvedOptions {
     reconnectInterval: 100,
     reconnectMaxInterval: 0,
     linger: -1,
+    sendTimeout: -1,
+    receiveTimeout: -1,
+    immediate: false,
+    conflate: false,
   };
 }
 
@@ -108,6 +144,21 @@ export function integerOption(name: string, value: unknown, min: number, max = 0
   }
   if (value < min || value > max) {
     throw new RangeError(`option ${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Validates a boolean option.
+ *
+ * @example
+ * ```ts
+ * booleanOption("immediate", true); // true
+ * ```
+ */
+export function booleanOption(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`option ${name} must be a boolean, got ${String(value)}`);
   }
   return value;
 }
@@ -145,4 +196,8 @@ export const OPTION_CHECKS: Readonly<Record<keyof ResolvedOptions, (value: unkno
   reconnectInterval: (v) => integerOption("reconnectInterval", v, -1),
   reconnectMaxInterval: (v) => integerOption("reconnectMaxInterval", v, 0),
   linger: (v) => integerOption("linger", v, -1),
+  sendTimeout: (v) => integerOption("sendTimeout", v, -1),
+  receiveTimeout: (v) => integerOption("receiveTimeout", v, -1),
+  immediate: (v) => booleanOption("immediate", v),
+  conflate: (v) => booleanOption("conflate", v),
 };

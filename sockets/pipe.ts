@@ -45,12 +45,15 @@ export class Pipe {
   readonly #owner: PipeOwner;
   readonly #sendHighWaterMark: number;
   readonly #receiveHighWaterMark: number;
+  readonly #conflate: boolean;
   #engine: PipeEngine | undefined;
   #readingPaused = false;
   /** Set when the outbound queue reached its mark; cleared (and reported) at the low-water mark. */
   #full = false;
   /** The routing id the peer is known by (Router), if any. */
   routingId: Uint8Array | undefined;
+  /** The routing id the application gave this peer on connect (ZMQ_CONNECT_ROUTING_ID), if any. */
+  connectRoutingId: Uint8Array | undefined;
   /** The peer's handshake properties, once connected. */
   peerMetadata: Metadata | undefined;
   /** Set once the pipe is torn down; the socket drops it from every strategy. */
@@ -60,11 +63,18 @@ export class Pipe {
    * @param owner the socket, told about readable and writable transitions.
    * @param sendHighWaterMark most messages queued outbound, 0 for no limit.
    * @param receiveHighWaterMark most messages queued inbound before reading pauses, 0 for no limit.
+   * @param conflate keep only the newest message each way (ZMQ_CONFLATE); the marks no longer apply.
    */
-  constructor(owner: PipeOwner, sendHighWaterMark: number, receiveHighWaterMark: number) {
+  constructor(
+    owner: PipeOwner,
+    sendHighWaterMark: number,
+    receiveHighWaterMark: number,
+    conflate = false,
+  ) {
     this.#owner = owner;
-    this.#sendHighWaterMark = sendHighWaterMark;
-    this.#receiveHighWaterMark = receiveHighWaterMark;
+    this.#conflate = conflate;
+    this.#sendHighWaterMark = conflate ? 0 : sendHighWaterMark;
+    this.#receiveHighWaterMark = conflate ? 0 : receiveHighWaterMark;
   }
 
   /** The connection currently serving this pipe, if any. */
@@ -84,23 +94,48 @@ export class Pipe {
       engine.write(message);
       return;
     }
+    // Conflating, a newer message replaces the one still waiting.
+    if (this.#conflate) this.outbound.clear();
     this.outbound.push(message);
     if (!this.hasRoom) this.#full = true;
     engine?.pull();
   }
 
-  /** Takes the next outbound message for the connection. */
-  takeOutbound(): Message | undefined {
-    const message = this.outbound.shift();
-    if (this.#full && this.outbound.length <= lowWaterMark(this.#sendHighWaterMark)) {
+  /**
+   * Moves queued messages into `engine` while it accepts them. Room is
+   * reported only after they have moved, so a sender woken by it cannot
+   * overtake them.
+   */
+  flushTo(engine: PipeEngine): void {
+    const outbound = this.outbound;
+    while (outbound.length > 0 && engine.accepting) engine.write(outbound.shift()!);
+    this.#reportRoom();
+  }
+
+  /** Takes every queued message at once, for a connection closing with linger. */
+  takeAll(): Message[] {
+    const messages = [...this.outbound];
+    this.outbound.clear();
+    this.#reportRoom();
+    return messages;
+  }
+
+  #reportRoom(): void {
+    if (
+      this.#full && this.hasRoom && this.outbound.length <= lowWaterMark(this.#sendHighWaterMark)
+    ) {
       this.#full = false;
       this.#owner.pipeWritable(this);
     }
-    return message;
   }
 
   /** Delivers a message from the peer. */
   deliver(message: Message): void {
+    if (this.#conflate && this.inbound.length > 0) {
+      this.inbound.clear();
+      this.inbound.push(message);
+      return;
+    }
     this.inbound.push(message);
     if (this.inbound.length === 1) this.#owner.pipeReadable(this);
     if (

@@ -2,7 +2,7 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { PrefixTrie } from "./prefix_trie.ts";
-import { Socket } from "./socket.ts";
+import { Socket, type WaitOptions } from "./socket.ts";
 
 /** Options of a Publisher. */
 export type PublisherOptions = SocketOptions;
@@ -29,8 +29,8 @@ export class Publisher extends Socket {
   }
 
   /** Publishes a message; resolves at once (subscribers that are full or absent miss it). */
-  send(message: FrameLike | readonly FrameLike[]): Promise<void> {
-    return this.sendMessage(toMessage(message));
+  send(message: FrameLike | readonly FrameLike[], options?: WaitOptions): Promise<void> {
+    return this.sendMessage(toMessage(message), options);
   }
 
   protected override xAttach(pipe: Pipe): void {

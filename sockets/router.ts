@@ -4,7 +4,7 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
-import { Socket } from "./socket.ts";
+import { Socket, type WaitOptions } from "./socket.ts";
 
 /** Options of a Router. */
 export type RouterOptions = SocketOptions;
@@ -37,13 +37,13 @@ export class Router extends Socket implements AsyncIterable<Message> {
    * Sends `[routingId, ...frames]` to the peer with that routing id; resolves
    * at once (the message is dropped if the peer is unknown or full).
    */
-  send(message: readonly FrameLike[]): Promise<void> {
-    return this.sendMessage(toMessage(message));
+  send(message: readonly FrameLike[], options?: WaitOptions): Promise<void> {
+    return this.sendMessage(toMessage(message), options);
   }
 
   /** Resolves with the next message, prefixed with its sender's routing id. */
-  receive(): Promise<Message> {
-    return this.receiveMessage();
+  receive(options?: WaitOptions): Promise<Message> {
+    return this.receiveMessage(options);
   }
 
   /** Iterates over received messages until the socket closes. */
@@ -56,7 +56,8 @@ export class Router extends Socket implements AsyncIterable<Message> {
   }
 
   protected override xConnected(pipe: Pipe): boolean {
-    const announced = pipe.peerMetadata?.get("Identity");
+    // A routing id given on connect() wins over the one the peer announces (ZMQ_CONNECT_ROUTING_ID).
+    const announced = pipe.connectRoutingId ?? pipe.peerMetadata?.get("Identity");
     let id: Uint8Array;
     if (announced !== undefined && announced.length > 0) {
       id = announced;

@@ -1,30 +1,44 @@
 import { type Endpoint, formatEndpoint, parseEndpoint } from "../core/endpoint.ts";
 import { ZmqError } from "../core/errors.ts";
 import { Deque } from "../core/deque.ts";
+import { Waiter } from "../core/waiter.ts";
 import type { Listener } from "../core/transport.ts";
 import { resolveTransport } from "../core/transport_registry.ts";
 import { NullMechanism } from "../zmtp/null_mechanism.ts";
 import type { Metadata } from "../zmtp/metadata.ts";
-import type { SessionFailure, SessionOptions } from "../zmtp/session.ts";
+import { localMetadata, type SessionFailure, type SessionOptions } from "../zmtp/session.ts";
 import type { SocketTypeName } from "../zmtp/socket_type.ts";
 import { Connecter, type ConnecterHost } from "./connecter.ts";
-import { Engine, type EngineOwner } from "./engine.ts";
+import { Engine } from "./engine.ts";
+import { bindInproc, InprocDialer, InprocEnd, type InprocSide, unbindInproc } from "./inproc.ts";
+import type { Dialer, Link, LinkOwner } from "./link.ts";
 import type { Message } from "./message.ts";
-import { defaultOptions, OPTION_CHECKS, type ResolvedOptions } from "./options.ts";
+import {
+  CONFLATING_TYPES,
+  type ConnectOptions,
+  defaultOptions,
+  OPTION_CHECKS,
+  type ResolvedOptions,
+  routingIdOption,
+} from "./options.ts";
 import { Pipe, type PipeOwner } from "./pipe.ts";
 import { type SocketEvent, SocketEvents } from "./socket_events.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-interface SendWaiter {
-  message: Message;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** A `send` waiting for room: the message goes out when the waiter's turn comes. */
+class SendWaiter extends Waiter<void> {
+  readonly message: Message;
+  constructor(message: Message, timeout: number, signal: AbortSignal | undefined) {
+    super(timeout, signal, () => new ZmqError("EAGAIN", `no room to send within ${timeout} ms`));
+    this.message = message;
+  }
 }
 
-interface ReceiveWaiter {
-  resolve: (message: Message) => void;
-  reject: (error: unknown) => void;
+/** What a call that may wait accepts. */
+export interface WaitOptions {
+  /** Cancels the wait: the call rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,16 +61,17 @@ export abstract class Socket {
   readonly #type: SocketTypeName;
   readonly #options: ResolvedOptions = defaultOptions();
   readonly #listeners = new Map<string, Listener>();
-  readonly #connecters = new Map<string, Connecter>();
-  readonly #engines = new Set<Engine>();
+  readonly #dialers = new Map<string, Dialer>();
+  readonly #links = new Set<Link>();
   readonly #sendWaiters = new Deque<SendWaiter>();
-  readonly #receiveWaiters = new Deque<ReceiveWaiter>();
+  readonly #receiveWaiters = new Deque<Waiter<Message>>();
   #lastEndpoint: string | null = null;
   #closed = false;
   #wakingSenders = false;
-  readonly #engineOwner: EngineOwner;
+  readonly #linkOwner: LinkOwner;
   readonly #pipeOwner: PipeOwner;
   readonly #connecterHost: ConnecterHost;
+  readonly #inprocSide: InprocSide;
 
   /**
    * @param type the socket type announced to peers.
@@ -69,12 +84,12 @@ export abstract class Socket {
     extraOptions: readonly string[] = [],
   ) {
     this.#type = type;
-    this.#engineOwner = {
-      engineReady: (engine, peer) => this.#engineReady(engine, peer),
-      engineSubscription: (engine, subscribe, topic) => {
-        if (engine.pipe !== undefined) this.xSubscription(engine.pipe, subscribe, topic);
+    this.#linkOwner = {
+      linkReady: (link, peer) => this.#linkReady(link, peer),
+      linkSubscription: (link, subscribe, topic) => {
+        if (link.pipe !== undefined) this.xSubscription(link.pipe, subscribe, topic);
       },
-      engineClosed: (engine, error, failure) => this.#engineClosed(engine, error, failure),
+      linkClosed: (link, error, failure) => this.#linkClosed(link, error, failure),
     };
     this.#pipeOwner = {
       pipeReadable: (pipe) => {
@@ -88,6 +103,15 @@ export abstract class Socket {
       emit: (event) => this.events.emit(event),
       reconnectInterval: () => this.#options.reconnectInterval,
       reconnectMaxInterval: () => this.#options.reconnectMaxInterval,
+    };
+    const resolved = this.#options;
+    this.#inprocSide = {
+      owner: this.#linkOwner,
+      socketType: type,
+      // Read at link time: the routing id may be set after construction.
+      get metadata() {
+        return localMetadata(type, resolved.routingId);
+      },
     };
     if (options !== undefined) {
       for (const [name, value] of Object.entries(options)) {
@@ -203,6 +227,42 @@ export abstract class Socket {
     this.setOption("linger", value);
   }
 
+  /** Milliseconds `send()` waits for room before EAGAIN, -1 for ever, 0 never (ZMQ_SNDTIMEO). @default -1 */
+  get sendTimeout(): number {
+    return this.#options.sendTimeout;
+  }
+  set sendTimeout(value: number) {
+    this.setOption("sendTimeout", value);
+  }
+
+  /** Milliseconds `receive()` waits for a message before EAGAIN, -1 for ever, 0 never (ZMQ_RCVTIMEO). @default -1 */
+  get receiveTimeout(): number {
+    return this.#options.receiveTimeout;
+  }
+  set receiveTimeout(value: number) {
+    this.setOption("receiveTimeout", value);
+  }
+
+  /**
+   * Keep only the newest message in each queue (ZMQ_CONFLATE), for Push, Pull, Publisher,
+   * Subscriber and Dealer, with single-frame messages. Applies to pipes made afterwards.
+   * @default false
+   */
+  get conflate(): boolean {
+    return this.#options.conflate;
+  }
+  set conflate(value: boolean) {
+    this.setOption("conflate", value);
+  }
+
+  /** Queue only for peers whose connection is complete (ZMQ_IMMEDIATE). @default false */
+  get immediate(): boolean {
+    return this.#options.immediate;
+  }
+  set immediate(value: boolean) {
+    this.setOption("immediate", value);
+  }
+
   /**
    * Binds to an endpoint and accepts peers on it. `tcp://*:0` or
    * `tcp://127.0.0.1:0` picks a free port: read it back from `lastEndpoint`.
@@ -219,6 +279,7 @@ export abstract class Socket {
     if (this.#listeners.has(address)) {
       throw new ZmqError("EADDRINUSE", `already bound to ${address}`);
     }
+    if (endpoint.transport === "inproc") return this.#bindInproc(endpoint.name, address);
     const transport = await resolveTransport(endpoint);
     let listener: Listener;
     try {
@@ -262,6 +323,21 @@ export abstract class Socket {
     await this.#closeListener(listener);
   }
 
+  #bindInproc(name: string, address: string): void {
+    const accept = (): InprocEnd => this.#track(new InprocEnd(this.#inprocSide, address));
+    bindInproc(name, accept);
+    const listener: Listener = {
+      address,
+      close: () => {
+        unbindInproc(name, accept);
+        return RESOLVED;
+      },
+    };
+    this.#listeners.set(address, listener);
+    this.#lastEndpoint = address;
+    this.events.emit({ type: "bind", address });
+  }
+
   #closeListener(listener: Listener): Promise<void> {
     return listener.close().then(
       () => this.events.emit({ type: "close", address: listener.address }),
@@ -284,25 +360,37 @@ export abstract class Socket {
    * socket.connect("tcp://127.0.0.1:5555");
    * ```
    */
-  connect(address: string): void {
+  connect(address: string, options?: ConnectOptions): void {
     this.#assertOpen();
     const endpoint: Endpoint = parseEndpoint(address);
     if (endpoint.transport === "tcp" && endpoint.host === "*") {
       throw new ZmqError("EINVAL", `cannot connect to a wildcard address: ${address}`);
     }
-    if (this.#connecters.has(address)) {
+    if (this.#dialers.has(address)) {
       throw new ZmqError("EINVAL", `already connected to ${address}`);
     }
-    const pipe = new Pipe(
-      this.#pipeOwner,
-      this.#options.sendHighWaterMark,
-      this.#options.receiveHighWaterMark,
-    );
-    const connecter = new Connecter(this.#connecterHost, endpoint, address, pipe);
-    this.#connecters.set(address, connecter);
-    this.xAttach(pipe);
-    this.#wakeSenders();
-    connecter.start();
+    let routingId: Uint8Array | undefined;
+    if (options?.routingId !== undefined) {
+      if (this.#type !== "ROUTER" && this.#type !== "STREAM") {
+        throw new ZmqError(
+          "ENOTSUP",
+          `a routing id on connect is for Router and Stream sockets, not ${this.#type}`,
+        );
+      }
+      routingId = routingIdOption(options.routingId);
+    }
+    // Without `immediate`, the pipe exists from now on, so messages queue before the connection.
+    const pipe = this.#options.immediate ? undefined : this.#newPipe();
+    const dialer: Dialer = endpoint.transport === "inproc"
+      ? new InprocDialer(this.#inprocSide, endpoint.name, address, pipe, routingId)
+      : new Connecter(this.#connecterHost, endpoint, address, pipe, routingId);
+    this.#dialers.set(address, dialer);
+    if (pipe !== undefined) {
+      pipe.connectRoutingId = routingId;
+      this.xAttach(pipe);
+      this.#wakeSenders();
+    }
+    dialer.start();
   }
 
   /**
@@ -316,11 +404,11 @@ export abstract class Socket {
    */
   disconnect(address: string): void {
     this.#assertOpen();
-    const connecter = this.#connecters.get(address);
-    if (connecter === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`);
-    this.#connecters.delete(address);
-    connecter.stop(false, 0);
-    if (connecter.pipe !== undefined) this.#dropPipe(connecter.pipe);
+    const dialer = this.#dialers.get(address);
+    if (dialer === undefined) throw new ZmqError("ENOENT", `not connected to ${address}`);
+    this.#dialers.delete(address);
+    dialer.stop(false, 0);
+    if (dialer.pipe !== undefined) this.#dropPipe(dialer.pipe);
   }
 
   /**
@@ -342,9 +430,9 @@ export abstract class Socket {
       this.#closeListener(listener)
     );
     this.#listeners.clear();
-    for (const connecter of this.#connecters.values()) connecter.stop(drain, linger);
-    this.#connecters.clear();
-    for (const engine of [...this.#engines]) engine.close(drain, linger);
+    for (const dialer of this.#dialers.values()) dialer.stop(drain, linger);
+    this.#dialers.clear();
+    for (const link of [...this.#links]) link.close(drain, linger);
     const error = new ZmqError("ENOTSOCK", "the socket was closed");
     for (let w = this.#sendWaiters.shift(); w; w = this.#sendWaiters.shift()) w.reject(error);
     for (let w = this.#receiveWaiters.shift(); w; w = this.#receiveWaiters.shift()) w.reject(error);
@@ -360,32 +448,71 @@ export abstract class Socket {
 
   /** Validates and stores an option. */
   protected setOption(name: keyof ResolvedOptions, value: unknown): void {
-    (this.#options as unknown as Record<string, unknown>)[name] = OPTION_CHECKS[name](value);
+    const checked = OPTION_CHECKS[name](value);
+    if (name === "conflate" && checked === true && !CONFLATING_TYPES.includes(this.#type)) {
+      throw new ZmqError("ENOTSUP", `conflate is not supported on a ${this.#type} socket`);
+    }
+    (this.#options as unknown as Record<string, unknown>)[name] = checked;
   }
 
   /**
    * Sends a message through the type's routing (`xSend`), waiting for room
    * when it cannot be queued now. Calls keep their order.
    */
-  protected sendMessage(message: Message): Promise<void> {
+  protected sendMessage(message: Message, options?: WaitOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new ZmqError("ENOTSOCK", "the socket is closed"));
-    if (this.#sendWaiters.length === 0 && this.xSend(message)) return RESOLVED;
-    return new Promise((resolve, reject) => this.#sendWaiters.push({ message, resolve, reject }));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    dropSettled(this.#sendWaiters);
+    if (this.#sendWaiters.length === 0) {
+      try {
+        if (this.xSend(message)) return RESOLVED;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const timeout = this.#options.sendTimeout;
+    if (timeout === 0) {
+      return Promise.reject(
+        new ZmqError("EAGAIN", "cannot send now: every peer is at its high-water mark"),
+      );
+    }
+    const waiter = new SendWaiter(message, timeout, signal);
+    this.#sendWaiters.push(waiter);
+    return waiter.promise;
   }
 
-  /** Receives the next message from the type's routing (`xReceive`), waiting for one. */
-  protected receiveMessage(): Promise<Message> {
+  /**
+   * Receives the next message from the type's routing (`xReceive`), waiting
+   * for one up to `receiveTimeout`.
+   */
+  protected receiveMessage(options?: WaitOptions): Promise<Message> {
     if (this.#closed) return Promise.reject(new ZmqError("ENOTSOCK", "the socket is closed"));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    dropSettled(this.#receiveWaiters);
     if (this.#receiveWaiters.length === 0) {
-      const message = this.xReceive();
-      if (message !== undefined) return Promise.resolve(message);
+      try {
+        const message = this.xReceive();
+        if (message !== undefined) return Promise.resolve(message);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
-    return new Promise((resolve, reject) => this.#receiveWaiters.push({ resolve, reject }));
+    const timeout = this.#options.receiveTimeout;
+    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN", "no message to receive now"));
+    const waiter = new Waiter<Message>(
+      timeout,
+      signal,
+      () => new ZmqError("EAGAIN", `no message received within ${timeout} ms`),
+    );
+    this.#receiveWaiters.push(waiter);
+    return waiter.promise;
   }
 
   /** Every pipe that currently has a ready connection. */
   protected *connectedPipes(): IterableIterator<Pipe> {
-    for (const engine of this.#engines) if (engine.ready && engine.pipe) yield engine.pipe;
+    for (const link of this.#links) if (link.ready && link.pipe) yield link.pipe;
   }
 
   /** Routing hook: a new pipe (connect()ed, or accepted and ready). */
@@ -426,9 +553,15 @@ export abstract class Socket {
     try {
       while (this.#sendWaiters.length > 0) {
         const waiter = this.#sendWaiters.peek()!;
-        if (!this.xSend(waiter.message)) return;
+        if (!waiter.settled) {
+          try {
+            if (!this.xSend(waiter.message)) return;
+            waiter.resolve();
+          } catch (error) {
+            waiter.reject(error);
+          }
+        }
         this.#sendWaiters.shift();
-        waiter.resolve();
       }
     } finally {
       this.#wakingSenders = false;
@@ -437,9 +570,13 @@ export abstract class Socket {
 
   #wakeReceivers(): void {
     while (this.#receiveWaiters.length > 0) {
-      const message = this.xReceive();
-      if (message === undefined) return;
-      this.#receiveWaiters.shift()!.resolve(message);
+      const waiter = this.#receiveWaiters.peek()!;
+      if (!waiter.settled) {
+        const message = this.xReceive();
+        if (message === undefined) return;
+        waiter.resolve(message);
+      }
+      this.#receiveWaiters.shift();
     }
   }
 
@@ -455,57 +592,68 @@ export abstract class Socket {
       heartbeatTimeToLive: options.heartbeatTimeToLive,
       heartbeatTimeout: options.heartbeatTimeout,
     };
-    const engine = new Engine(this.#engineOwner, sessionOptions, address);
-    this.#engines.add(engine);
-    return engine;
+    return this.#track(new Engine(this.#linkOwner, sessionOptions, address));
   }
 
-  #engineReady(engine: Engine, peer: Metadata): Pipe | undefined {
-    const connecter = this.#connecters.get(engine.endpoint);
-    const persistent = connecter !== undefined && connecter.engine === engine
-      ? connecter.pipe
-      : undefined;
-    const pipe = persistent ??
-      new Pipe(
-        this.#pipeOwner,
-        this.#options.sendHighWaterMark,
-        this.#options.receiveHighWaterMark,
-      );
+  #track<T extends Link>(link: T): T {
+    this.#links.add(link);
+    return link;
+  }
+
+  #newPipe(): Pipe {
+    const options = this.#options;
+    return new Pipe(
+      this.#pipeOwner,
+      options.sendHighWaterMark,
+      options.receiveHighWaterMark,
+      options.conflate,
+    );
+  }
+
+  /** The dialer that made `link`, if it was made by dialing. */
+  #dialerOf(link: Link): Dialer | undefined {
+    const dialer = this.#dialers.get(link.endpoint);
+    return dialer !== undefined && dialer.link === link ? dialer : undefined;
+  }
+
+  #linkReady(link: Link, peer: Metadata): Pipe | undefined {
+    // An inproc dialer's link is tracked here, when it first reports.
+    this.#links.add(link);
+    const dialer = this.#dialerOf(link);
+    const persistent = dialer?.pipe;
+    const pipe = persistent ?? this.#newPipe();
     pipe.peerMetadata = peer;
+    pipe.connectRoutingId = dialer?.routingId;
     if (persistent === undefined) this.xAttach(pipe);
-    engine.attachPipe(pipe);
+    link.attachPipe(pipe);
     if (!this.xConnected(pipe)) {
       if (persistent === undefined) this.#dropPipe(pipe);
       return undefined;
     }
-    this.events.emit({ type: "handshake", address: engine.endpoint, peer: engine.peerAddress });
+    this.events.emit({ type: "handshake", address: link.endpoint, peer: link.peerAddress });
     this.#wakeSenders();
     return pipe;
   }
 
-  #engineClosed(
-    engine: Engine,
-    error: ZmqError | undefined,
-    failure: SessionFailure | undefined,
-  ): void {
-    this.#engines.delete(engine);
-    const address = engine.endpoint;
-    const peer = engine.peerAddress;
+  #linkClosed(link: Link, error: ZmqError | undefined, failure: SessionFailure | undefined): void {
+    this.#links.delete(link);
+    const address = link.endpoint;
+    const peer = link.peerAddress;
     if (failure === "protocol") {
       this.events.emit({ type: "handshake:error:protocol", address, peer, error });
     } else if (failure === "auth") {
       this.events.emit({ type: "handshake:error:auth", address, peer, error });
     }
-    const pipe = engine.pipe;
-    const connecter = this.#connecters.get(address);
+    const dialer = this.#dialers.get(address);
+    const pipe = link.pipe;
     if (pipe !== undefined) {
-      if (connecter !== undefined && connecter.pipe === pipe) this.xDisconnected(pipe);
+      if (dialer !== undefined && dialer.pipe === pipe) this.xDisconnected(pipe);
       else this.#dropPipe(pipe);
     }
     if (peer !== undefined && !this.#closed) {
       this.events.emit({ type: "disconnect", address, peer, error });
     }
-    connecter?.engineClosed(engine, failure);
+    dialer?.linkClosed(link, failure);
   }
 
   /** Ends a pipe: the socket stops routing to it; messages it already delivered stay readable. */
@@ -518,6 +666,11 @@ export abstract class Socket {
   #assertOpen(): void {
     if (this.#closed) throw new ZmqError("ENOTSOCK", "the socket is closed");
   }
+}
+
+/** Removes the waiters at the front that timed out or were aborted. */
+function dropSettled<T>(queue: Deque<Waiter<T>>): void {
+  while (queue.length > 0 && queue.peek()!.settled) queue.shift();
 }
 
 function asZmqError(error: unknown, address: string): ZmqError {

@@ -5,7 +5,7 @@ import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { PrefixTrie } from "./prefix_trie.ts";
 import { messageIterator } from "./readable.ts";
-import { Socket } from "./socket.ts";
+import { Socket, type WaitOptions } from "./socket.ts";
 
 /** Options of a Subscriber. */
 export type SubscriberOptions = SocketOptions;
@@ -58,8 +58,8 @@ export class Subscriber extends Socket implements AsyncIterable<Message> {
   }
 
   /** Resolves with the next message matching a subscription. */
-  receive(): Promise<Message> {
-    return this.receiveMessage();
+  receive(options?: WaitOptions): Promise<Message> {
+    return this.receiveMessage(options);
   }
 
   /** Iterates over received messages until the socket closes. */

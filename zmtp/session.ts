@@ -17,6 +17,21 @@ import type { HandshakeHost, Mechanism } from "./mechanism.ts";
 import { Metadata } from "./metadata.ts";
 import { sendsIdentity, type SocketTypeName, socketTypesCompatible } from "./socket_type.ts";
 
+/**
+ * The properties a socket announces in READY: its type, and for REQ, DEALER
+ * and ROUTER its routing id (empty when unset), exactly as libzmq does.
+ *
+ * @example
+ * ```ts
+ * localMetadata("DEALER", new Uint8Array(0)); // Socket-Type=DEALER, Identity=""
+ * ```
+ */
+export function localMetadata(socketType: SocketTypeName, routingId: Uint8Array): Metadata {
+  const properties: [string, Uint8Array][] = [["Socket-Type", ascii(socketType)]];
+  if (sendsIdentity(socketType)) properties.push(["Identity", routingId]);
+  return new Metadata(properties);
+}
+
 /** How one ZMTP connection behaves; times are in milliseconds. */
 export interface SessionOptions {
   /** Our socket type, announced in READY and checked against the peer's. */
@@ -110,9 +125,7 @@ export class Session implements FrameSink, HandshakeHost {
     this.#mechanism = options.mechanism;
     this.#greetingReader = new GreetingReader(options.mechanism.name);
     this.#decoder = new FrameDecoder(this, options.maxMessageSize);
-    const properties: [string, Uint8Array][] = [["Socket-Type", ascii(options.socketType)]];
-    if (sendsIdentity(options.socketType)) properties.push(["Identity", options.routingId]);
-    this.localMetadata = new Metadata(properties);
+    this.localMetadata = localMetadata(options.socketType, options.routingId);
   }
 
   /** Whether messages may be sent and received. */

@@ -80,18 +80,36 @@ describe("LoadBalancer", () => {
     assert.equal(large.outbound.length, 10);
   });
 
-  test("a full pipe reports room again at its low-water mark, once", () => {
+  test("a full pipe reports room again at its low-water mark, once, after the messages moved", () => {
     const events = owner();
     const pipe = new Pipe(events, 4, 0);
     for (let i = 0; i < 4; i++) pipe.send([encoder.encode(String(i))]);
     assert.equal(pipe.hasRoom, false);
-    pipe.takeOutbound();
+    const written: string[] = [];
+    let room = 1;
+    const engine = {
+      get accepting() {
+        return room > 0;
+      },
+      write: (message: Message) => {
+        room--;
+        // Room is never reported while messages are still moving: note what had been reported.
+        written.push(`${text(message)}:${events.writable.length}`);
+      },
+      pull: () => {},
+      setReading: () => {},
+      sendSubscription: () => {},
+    };
+    pipe.flushTo(engine);
     assert.deepEqual(events.writable, []);
-    pipe.takeOutbound();
+    room = 1;
+    pipe.flushTo(engine);
     // (4 + 1) / 2 = 2 left: room again, reported once.
     assert.deepEqual(events.writable, [pipe]);
-    pipe.takeOutbound();
+    room = 5;
+    pipe.flushTo(engine);
     assert.equal(events.writable.length, 1);
+    assert.deepEqual(written, ["0:0", "1:0", "2:1", "3:1"]);
   });
 });
 
@@ -113,5 +131,25 @@ describe("Pipe inbound high-water mark", () => {
     assert.deepEqual(reading, [false]);
     pipe.read();
     assert.deepEqual(reading, [false, true]);
+  });
+});
+
+describe("Pipe with a high-water mark of 1", () => {
+  test("reports room only once its one queued message has moved", () => {
+    const events = owner();
+    const pipe = new Pipe(events, 1, 0);
+    pipe.send([encoder.encode("a")]);
+    assert.equal(pipe.hasRoom, false);
+    const closed = {
+      accepting: false,
+      write: () => {},
+      pull: () => {},
+      setReading: () => {},
+      sendSubscription: () => {},
+    };
+    pipe.flushTo(closed);
+    assert.deepEqual(events.writable, []);
+    pipe.flushTo({ ...closed, accepting: true });
+    assert.deepEqual(events.writable, [pipe]);
   });
 });
