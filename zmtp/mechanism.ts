@@ -8,13 +8,19 @@ export interface HandshakeHost {
   sendCommand(body: Uint8Array): void;
   /** Our properties, to send in READY or INITIATE. */
   readonly localMetadata: Metadata;
+  /**
+   * Asks the authenticator about the peer; the answer comes back through
+   * `Mechanism.authenticated`. Return "pending" from the step that asks.
+   */
+  authenticate(credentials: readonly Uint8Array[]): void;
 }
 
 /**
- * The outcome of one handshake command: keep going, done (the peer's
- * metadata is known), or a failure that closes the connection.
+ * The outcome of one handshake step: keep going, waiting for the
+ * authenticator, done (the peer's metadata is known), or a failure that
+ * closes the connection.
  */
-export type HandshakeStep = "continue" | "ready" | ZmqError;
+export type HandshakeStep = "continue" | "pending" | "ready" | ZmqError;
 
 /**
  * Encodes and decodes traffic after the handshake, for mechanisms that wrap
@@ -49,4 +55,6 @@ export interface Mechanism {
   start(host: HandshakeHost): void;
   /** A command received during the handshake (ERROR is handled by the caller). */
   command(host: HandshakeHost, name: string, body: Uint8Array): HandshakeStep;
+  /** The authenticator accepted the peer (status 200): carry on with the handshake. */
+  authenticated(host: HandshakeHost): HandshakeStep;
 }

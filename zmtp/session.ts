@@ -1,4 +1,4 @@
-import { ascii } from "../core/bytes.ts";
+import { ascii, fromAscii, utf8 } from "../core/bytes.ts";
 import { protocolError, ZmqError } from "../core/errors.ts";
 import {
   commandBody,
@@ -13,7 +13,8 @@ import {
 import { COMMAND, FrameWriter, MORE } from "./frame.ts";
 import { type Allocate, FrameDecoder, type FrameSink } from "./frame_decoder.ts";
 import { encodeGreeting, GreetingReader, type PeerGreeting } from "./greeting.ts";
-import type { HandshakeHost, Mechanism } from "./mechanism.ts";
+import type { HandshakeHost, HandshakeStep, Mechanism } from "./mechanism.ts";
+import type { ZapReply } from "./zap.ts";
 import { Metadata } from "./metadata.ts";
 import { sendsIdentity, type SocketTypeName, socketTypesCompatible } from "./socket_type.ts";
 
@@ -113,6 +114,11 @@ export class Session implements FrameSink, HandshakeHost {
   #heardSincePing = false;
   /** Any frame since the peer's last PING with a time-to-live. */
   #heardSinceTtl = false;
+  /** Credentials awaiting the authenticator, until the owner takes them. */
+  #authRequest: readonly Uint8Array[] | undefined;
+  #awaitingAuth = false;
+  /** What the authenticator said about the peer: User-Id and its properties. */
+  #authMetadata: Metadata | undefined;
   #ttl = 0;
 
   /**
@@ -360,13 +366,15 @@ export class Session implements FrameSink, HandshakeHost {
    * their own too, so a command never joins the message around it.
    */
   #command(body: Uint8Array): boolean {
-    const name = commandName(body);
+    const name = isMisspelledError(body) ? "ERROR" : commandName(body);
     if (typeof name !== "string") {
       this.#fail(name, "protocol");
       return false;
     }
     if (name === "ERROR") {
-      const reason = errorReason(body);
+      const reason = isMisspelledError(body)
+        ? fromAscii(body, 6, Math.min(body.length, 6 + body[5]))
+        : errorReason(body);
       const auth = reason === "300" || reason === "400" || reason === "500";
       this.#fail(
         new ZmqError(auth ? "EACCES" : "EPROTO", `peer sent ERROR ${JSON.stringify(reason)}`),
@@ -397,10 +405,24 @@ export class Session implements FrameSink, HandshakeHost {
   }
 
   #handshakeCommand(name: string, body: Uint8Array): boolean {
-    const step = this.#mechanism.command(this, name, body);
+    if (this.#awaitingAuth) {
+      this.#fail(
+        protocolError(`peer sent ${name} while its credentials were being checked`),
+        "protocol",
+      );
+      return false;
+    }
+    return this.#handshakeStep(this.#mechanism.command(this, name, body));
+  }
+
+  #handshakeStep(step: HandshakeStep): boolean {
     if (step instanceof ZmqError) {
       this.#fail(step, step.code === "EACCES" ? "auth" : "protocol");
       return false;
+    }
+    if (step === "pending") {
+      this.#awaitingAuth = true;
+      return true;
     }
     if (step === "continue") return true;
     const peer = this.#mechanism.peerMetadata!;
@@ -420,8 +442,51 @@ export class Session implements FrameSink, HandshakeHost {
     if (this.#options.heartbeatInterval > 0) {
       this.#nextPingAt = this.#lastInbound + this.#options.heartbeatInterval;
     }
-    this.#handler.handshakeDone(peer, this.#greeting!);
+    const metadata = this.#authMetadata === undefined
+      ? peer
+      : new Metadata([...peer.entries(), ...this.#authMetadata.entries()]);
+    this.#handler.handshakeDone(metadata, this.#greeting!);
     return this.#phase === PHASE_READY;
+  }
+
+  /** HandshakeHost: the mechanism wants the peer's credentials checked. */
+  authenticate(credentials: readonly Uint8Array[]): void {
+    this.#authRequest = credentials;
+  }
+
+  /**
+   * The credentials the mechanism wants checked (ZAP), once: the owner asks
+   * the authenticator and answers with `authenticated`.
+   */
+  takeAuthRequest(): readonly Uint8Array[] | undefined {
+    const request = this.#authRequest;
+    this.#authRequest = undefined;
+    return request;
+  }
+
+  /**
+   * The authenticator's answer, with libzmq's effects: 200 carries on (its
+   * User-Id and properties join the peer's), 300 closes without a word (the
+   * client will retry), 400 and 500 send ERROR with the status, then close.
+   */
+  authenticated(reply: ZapReply): void {
+    if (this.#phase !== PHASE_HANDSHAKE || !this.#awaitingAuth) return;
+    this.#awaitingAuth = false;
+    const status = reply.statusCode;
+    if (status !== "200") {
+      if (status !== "300") this.sendCommand(errorCommand(status));
+      const detail = reply.statusText === "" ? "" : `: ${reply.statusText}`;
+      this.#fail(
+        new ZmqError("EACCES", `authentication failed with status ${status}${detail}`),
+        "auth",
+      );
+      return;
+    }
+    const properties: [string, Uint8Array][] = [];
+    if (reply.userId !== "") properties.push(["User-Id", utf8(reply.userId)]);
+    properties.push(...reply.metadata.entries());
+    this.#authMetadata = new Metadata(properties);
+    this.#handshakeStep(this.#mechanism.authenticated(this));
   }
 
   #ping(body: Uint8Array): boolean {
@@ -452,4 +517,14 @@ export class Session implements FrameSink, HandshakeHost {
     this.#failure = failure;
     this.#parts = [];
   }
+}
+
+/**
+ * libzmq's PLAIN server writes its ERROR name as "\x05ERROR" in C, which C
+ * reads as 0x5E "RROR": the body starts 5e 52 52 4f 52, the reason length
+ * at offset 5. Such a body is an ERROR all the same.
+ */
+function isMisspelledError(body: Uint8Array): boolean {
+  return body.length >= 6 && body[0] === 0x5e && body[1] === 0x52 && body[2] === 0x52 &&
+    body[3] === 0x4f && body[4] === 0x52;
 }

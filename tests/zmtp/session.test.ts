@@ -4,97 +4,24 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ascii, concatBytes, EMPTY, fromAscii, fromHex, toHex } from "../../core/bytes.ts";
+import { ascii, concatBytes, EMPTY, fromHex, toHex } from "../../core/bytes.ts";
 import { commandBody, errorCommand, pingCommand } from "../../zmtp/commands.ts";
-import { COMMAND, FrameWriter, MORE } from "../../zmtp/frame.ts";
-import { encodeGreeting, type PeerGreeting } from "../../zmtp/greeting.ts";
-import { Metadata } from "../../zmtp/metadata.ts";
-import { NullMechanism } from "../../zmtp/null_mechanism.ts";
-import { Session, type SessionOptions } from "../../zmtp/session.ts";
+import { COMMAND, MORE } from "../../zmtp/frame.ts";
+import { encodeGreeting } from "../../zmtp/greeting.ts";
+import type { SessionOptions } from "../../zmtp/session.ts";
 import type { SocketTypeName } from "../../zmtp/socket_type.ts";
-
-interface Side {
-  readonly session: Session;
-  readonly done: { peer: Metadata; greeting: PeerGreeting }[];
-  /** Each message as the hex of its frames. */
-  readonly messages: string[][];
-  readonly subscriptions: [boolean, string][];
-}
-
-function side(
-  socketType: SocketTypeName,
-  options: Partial<SessionOptions> = {},
-): Side {
-  const done: Side["done"] = [];
-  const messages: string[][] = [];
-  const subscriptions: [boolean, string][] = [];
-  const session = new Session(
-    {
-      socketType,
-      routingId: EMPTY,
-      mechanism: new NullMechanism(),
-      maxMessageSize: -1,
-      handshakeInterval: 30_000,
-      heartbeatInterval: 0,
-      heartbeatTimeToLive: 0,
-      heartbeatTimeout: -1,
-      ...options,
-    },
-    {
-      handshakeDone: (peer, greeting) => done.push({ peer, greeting }),
-      // Copy: frames may be views into chunks the test reuses.
-      message: (frames) => messages.push(frames.map((frame) => toHex(frame))),
-      subscription: (subscribe, topic) => subscriptions.push([subscribe, fromAscii(topic)]),
-    },
-  );
-  return { session, done, messages, subscriptions };
-}
-
-/** Moves output both ways until neither side has anything more to say. */
-function pump(a: Side, b: Side, now: number, chunkSize = Infinity): void {
-  for (let round = 0; round < 1000; round++) {
-    const fromA = a.session.takeOutput();
-    const fromB = b.session.takeOutput();
-    if (fromA.length === 0 && fromB.length === 0) return;
-    deliver(fromA, b.session, now, chunkSize);
-    deliver(fromB, a.session, now, chunkSize);
-  }
-  throw new Error("sessions keep talking: pump did not settle");
-}
-
-function deliver(chunks: Uint8Array[], to: Session, now: number, chunkSize: number): void {
-  for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length; at += chunkSize) {
-      // A copy, as a runtime hands over fresh buffers.
-      to.receive(chunk.slice(at, Math.min(chunk.length, at + chunkSize)), now);
-    }
-  }
-}
-
-/** Two sessions started at `now` and pumped through their handshake. */
-function connected(a: Side, b: Side, now = 0, chunkSize = Infinity): void {
-  a.session.start(now);
-  b.session.start(now);
-  pump(a, b, now, chunkSize);
-}
-
-function frames(...frames: [number, Uint8Array][]): Uint8Array {
-  const writer = new FrameWriter();
-  for (const [flags, body] of frames) writer.frame(flags, body);
-  return concatBytes(writer.take());
-}
-
-function readyCommand(properties: [string, string][]): Uint8Array {
-  const metadata = new Metadata(properties.map(([name, value]) => [name, ascii(value)] as const));
-  return frames([COMMAND, commandBody("READY", metadata.encode())]);
-}
-
-function greetingBytes(major = 3, minor = 1): Uint8Array {
-  const bytes = encodeGreeting({ mechanism: "NULL", asServer: false, routingIdLength: 0 });
-  bytes[10] = major;
-  bytes[11] = minor;
-  return bytes;
-}
+import {
+  assertFailed,
+  assertOpen,
+  connected,
+  frames,
+  greetingBytes,
+  outputHex,
+  pump,
+  readyCommand,
+  type Side,
+  side,
+} from "../fixtures/sessions.ts";
 
 /** One session, handshaken at `now` with a scripted peer announcing `peerType`. */
 function handshaken(
@@ -109,21 +36,6 @@ function handshaken(
   assert.equal(s.session.ready, true, `handshake failed: ${s.session.error?.message}`);
   s.session.takeOutput();
   return s;
-}
-
-function outputHex(s: Side): string {
-  return toHex(concatBytes(s.session.takeOutput()));
-}
-
-function assertOpen(s: Side, label = ""): void {
-  assert.equal(s.session.closed, false, `${label} closed: ${s.session.error?.message}`);
-}
-
-function assertFailed(s: Side, failure: string, message?: RegExp): void {
-  assert.equal(s.session.closed, true, "expected the session to be closed");
-  assert.equal(s.session.ready, false);
-  assert.equal(s.session.failure, failure, `failure: ${s.session.error?.message}`);
-  if (message !== undefined) assert.match(s.session.error?.message ?? "", message);
 }
 
 const PONG_EMPTY = "04050450" + "4f4e47";
