@@ -34,7 +34,8 @@ export { type Endpoint, formatEndpoint, parseEndpoint } from "./core/endpoint.ts
 export type { Connection, ConnectionHandler, Listener, Transport } from "./core/transport.ts";
 export { registerTransport, type StreamScheme } from "./core/transport_registry.ts";
 export { Socket } from "./sockets/socket.ts";
-export type { SocketOptions } from "./sockets/options.ts";
+export type { ConnectOptions, SocketOptions } from "./sockets/options.ts";
+export type { WaitOptions } from "./sockets/socket.ts";
 export type { FrameLike, Message } from "./sockets/message.ts";
 export type {
   SocketEvent,
@@ -46,3 +47,21 @@ export { Dealer, type DealerOptions } from "./sockets/dealer.ts";
 export { Router, type RouterOptions } from "./sockets/router.ts";
 export { Publisher, type PublisherOptions } from "./sockets/publisher.ts";
 export { Subscriber, type SubscriberOptions } from "./sockets/subscriber.ts";
+export { Stream, type StreamConnectOptions, type StreamOptions } from "./sockets/stream.ts";
+export { Push, type PushOptions } from "./sockets/push.ts";
+export { Pull, type PullOptions } from "./sockets/pull.ts";
+export { Pair, type PairOptions } from "./sockets/pair.ts";
+export { Request, type RequestOptions } from "./sockets/request.ts";
+export { Reply, type ReplyOptions } from "./sockets/reply.ts";
+export { type Verbosity, XPublisher, type XPublisherOptions } from "./sockets/xpublisher.ts";
+export { XSubscriber, type XSubscriberOptions } from "./sockets/xsubscriber.ts";
+export { Proxy } from "./sockets/proxy.ts";
+export { z85Decode, z85Encode } from "./core/z85.ts";
+export { curveKeyPair } from "./sockets/curve_loader.ts";
+export type { CurveKey } from "./sockets/security.ts";
+export {
+  type AuthDecision,
+  Authenticator,
+  type AuthenticatorOptions,
+  type AuthRequest,
+} from "./sockets/authenticator.ts";

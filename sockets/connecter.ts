@@ -1,16 +1,25 @@
 import { type Endpoint, formatEndpoint } from "../core/endpoint.ts";
 import { ZmqError } from "../core/errors.ts";
+import type { Connection, ConnectionHandler } from "../core/transport.ts";
 import { resolveTransport } from "../core/transport_registry.ts";
 import type { SessionFailure } from "../zmtp/session.ts";
-import type { Engine } from "./engine.ts";
 import type { Dialer, Link } from "./link.ts";
 import type { Pipe } from "./pipe.ts";
 import type { SocketEvent } from "./socket_events.ts";
 
+/**
+ * A link carried by a transport connection: a ZMTP `Engine`, or the raw
+ * engine of a Stream socket.
+ */
+export interface ConnectionLink extends Link {
+  /** Takes the connection once it is made and returns what receives its events. */
+  bind(connection: Connection): ConnectionHandler;
+}
+
 /** What a connecter needs from its socket. */
 export interface ConnecterHost {
   /** A new engine for a connection to `address`. */
-  createEngine(address: string): Engine;
+  createEngine(address: string): ConnectionLink;
   /** Reports a monitor event. */
   emit(event: SocketEvent): void;
   /** The reconnect interval now (it may change between attempts). */
@@ -40,7 +49,7 @@ export class Connecter implements Dialer {
   readonly pipe: Pipe | undefined;
   /** The routing id the application gave this peer, if any. */
   readonly routingId: Uint8Array | undefined;
-  #engine: Engine | undefined;
+  #engine: ConnectionLink | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #failures = 0;
@@ -99,12 +108,25 @@ export class Connecter implements Dialer {
   async #attempt(): Promise<void> {
     this.#timer = undefined;
     if (this.#stopped) return;
+    // As libzmq reports it: the attempt is pending ("connect:delay"), then it either connects
+    // ("connect", before any handshake) or its socket is closed ("close") and a retry scheduled.
+    this.#host.emit({ type: "connect:delay", address: this.address });
     const engine = this.#host.createEngine(this.address);
     try {
       const transport = await resolveTransport(this.#endpoint);
       if (this.#stopped) return;
       this.#engine = engine;
-      await transport.connect(this.#endpoint, (connection) => engine.bind(connection));
+      await transport.connect(this.#endpoint, (connection) => {
+        if (!this.#stopped) {
+          this.#failures = 0;
+          this.#host.emit({
+            type: "connect",
+            address: this.address,
+            peer: connection.remoteAddress,
+          });
+        }
+        return engine.bind(connection);
+      });
     } catch (error) {
       if (this.#engine === engine) this.#engine = undefined;
       if (this.#stopped) return;
@@ -113,16 +135,11 @@ export class Connecter implements Dialer {
         : new ZmqError("ECONNREFUSED", `cannot connect to ${formatEndpoint(this.#endpoint)}`, {
           cause: error,
         });
-      this.#host.emit({ type: "connect:delay", address: this.address, error: cause });
+      this.#host.emit({ type: "close", address: this.address, error: cause });
       this.#scheduleRetry();
       return;
     }
-    if (this.#stopped) {
-      engine.close();
-      return;
-    }
-    this.#failures = 0;
-    this.#host.emit({ type: "connect", address: this.address, peer: engine.peerAddress });
+    if (this.#stopped) engine.close();
   }
 
   #scheduleRetry(): void {
@@ -130,8 +147,9 @@ export class Connecter implements Dialer {
     if (base < 0) return;
     const max = this.#host.reconnectMaxInterval();
     let interval: number;
-    if (max > base) {
-      // Exponential backoff without jitter, as libzmq does.
+    if (max > 0) {
+      // Exponential backoff without jitter, capped at the maximum (below the base too), as
+      // libzmq 4.3.5 does.
       interval = Math.min(max, base * 2 ** Math.min(this.#failures, 30));
     } else {
       interval = base + Math.floor(Math.random() * base);

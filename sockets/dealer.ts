@@ -4,10 +4,19 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
+import { RouterProbe } from "./router_probe.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
+import { applyTypeOptions } from "./type_options.ts";
 
 /** Options of a Dealer. */
-export type DealerOptions = SocketOptions;
+export interface DealerOptions extends SocketOptions {
+  /** Send an empty message to every new peer, so a Router peer learns of us (ZMQ_PROBE_ROUTER). @default false */
+  probeRouter?: boolean;
+  /** Keep only the newest message in each queue (ZMQ_CONFLATE). @default false */
+  conflate?: boolean;
+}
+
+const DEALER_OPTIONS = ["probeRouter"] as const;
 
 /**
  * A DEALER socket: sends round robin over its peers (a full peer is skipped,
@@ -25,10 +34,24 @@ export type DealerOptions = SocketOptions;
 export class Dealer extends Socket implements AsyncIterable<Message> {
   readonly #out = new LoadBalancer();
   readonly #in = new FairQueue();
+  readonly #probe = new RouterProbe();
 
   /** @param options socket options; unknown names throw a TypeError. */
   constructor(options?: DealerOptions) {
-    super("DEALER", options);
+    super("DEALER", options, DEALER_OPTIONS);
+    applyTypeOptions(this, options, DEALER_OPTIONS);
+  }
+
+  /**
+   * Send an empty message to every new peer, so that a Router peer learns of
+   * us before we send anything (ZMQ_PROBE_ROUTER); for Router peers only.
+   * @default false
+   */
+  get probeRouter(): boolean {
+    return this.#probe.enabled;
+  }
+  set probeRouter(value: boolean) {
+    this.#probe.enabled = value;
   }
 
   /**
@@ -50,7 +73,13 @@ export class Dealer extends Socket implements AsyncIterable<Message> {
   }
 
   protected override xAttach(pipe: Pipe): void {
+    this.#probe.attached(pipe);
     this.#out.add(pipe);
+  }
+
+  protected override xConnected(pipe: Pipe): boolean {
+    this.#probe.connected(pipe);
+    return true;
   }
 
   protected override xDetach(pipe: Pipe): void {

@@ -1,7 +1,7 @@
-import type { ZmqError } from "../core/errors.ts";
+import { ZmqError } from "../core/errors.ts";
 import { scheduleAfterTurn } from "../core/scheduler.ts";
 import type { Connection, ConnectionHandler } from "../core/transport.ts";
-import type { PeerGreeting } from "../zmtp/greeting.ts";
+import type { MechanismName, PeerGreeting } from "../zmtp/greeting.ts";
 import type { Metadata } from "../zmtp/metadata.ts";
 import {
   Session,
@@ -41,6 +41,8 @@ export class Engine implements ConnectionHandler, SessionHandler, Link {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDeadline = Infinity;
   #closed = false;
+  #abortAuth: AbortController | undefined;
+  readonly #mechanismName: MechanismName;
   readonly #flush = (): void => this.#flushNow();
 
   /**
@@ -51,7 +53,13 @@ export class Engine implements ConnectionHandler, SessionHandler, Link {
   constructor(owner: LinkOwner, options: SessionOptions, endpoint: string) {
     this.#owner = owner;
     this.#session = new Session(options, this);
+    this.#mechanismName = options.mechanism.name;
     this.endpoint = endpoint;
+  }
+
+  /** The security mechanism's name, for authentication requests. */
+  get mechanism(): MechanismName {
+    return this.#mechanismName;
   }
 
   /** The peer's address, once connected. */
@@ -120,7 +128,8 @@ export class Engine implements ConnectionHandler, SessionHandler, Link {
 
   /** A message from the peer. */
   message(frames: Uint8Array[]): void {
-    this.#pipe?.deliver(frames);
+    // Frames that came in the same read as a refused handshake are not the socket's.
+    if (!this.#closed) this.#pipe?.deliver(frames);
   }
 
   /** A subscription from the peer. */
@@ -197,8 +206,22 @@ export class Engine implements ConnectionHandler, SessionHandler, Link {
       this.#terminate(this.#session.error, this.#session.failure);
       return;
     }
+    const credentials = this.#session.takeAuthRequest();
+    if (credentials !== undefined) this.#authenticate(credentials);
     if (this.#session.pendingOutput > 0) this.#scheduleFlush();
     this.#armTimer();
+  }
+
+  /** Puts the peer's credentials to the socket's authenticator, and the answer to the session. */
+  #authenticate(credentials: readonly Uint8Array[]): void {
+    const abort = new AbortController();
+    this.#abortAuth = abort;
+    void this.#owner.linkAuthenticate(this, credentials, abort.signal).then((answer) => {
+      if (this.#closed) return;
+      if (answer instanceof ZmqError) this.#session.abort(answer.message, false);
+      else this.#session.authenticated(answer);
+      this.#afterSession();
+    });
   }
 
   #scheduleFlush(): void {
@@ -246,6 +269,7 @@ export class Engine implements ConnectionHandler, SessionHandler, Link {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#abortAuth?.abort();
     this.#pipe?.attach(undefined);
     this.#owner.linkClosed(this, error, failure);
   }

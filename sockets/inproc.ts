@@ -40,6 +40,18 @@ export function bindInproc(name: string, accept: InprocAccept): void {
 }
 
 /**
+ * Whether something is bound at `name` in this process.
+ *
+ * @example
+ * ```ts
+ * isInprocBound("zeromq.zap.01"); // true once a ZAP handler is bound
+ * ```
+ */
+export function isInprocBound(name: string): boolean {
+  return bound.has(name);
+}
+
+/**
  * Releases `name`; links made through it stay.
  *
  * @example
@@ -52,7 +64,7 @@ export function unbindInproc(name: string, accept: InprocAccept): void {
 }
 
 /**
- * One end of an in-process link: messages go from one socket's pipe into the
+ * One end of an in-process link: frames go from one socket's pipe into the
  * other's as the very same objects, never copied or encoded. The ends apply
  * each other's high-water marks: a receiver at its mark stops its peer.
  *
@@ -70,6 +82,8 @@ export class InprocEnd implements Link {
   #pipe: Pipe | undefined;
   #peerPaused = false;
   #open = true;
+  /** Subscriptions sent while linking, before the peer had its pipe: handed over once it has. */
+  #early: [subscribe: boolean, topic: Uint8Array][] | undefined;
 
   /**
    * @param side the owning socket's hooks and identity.
@@ -85,9 +99,10 @@ export class InprocEnd implements Link {
     return this.#pipe;
   }
 
-  /** In-process peers have no network address. */
+  /** In-process peers are known by the endpoint they linked through. */
   get peerAddress(): string | undefined {
-    return this.#open ? this.endpoint : undefined;
+    // Known once linked, and still after closing, for the disconnect event.
+    return this.#peer === undefined ? undefined : this.endpoint;
   }
 
   /** Whether linked and open. */
@@ -109,7 +124,9 @@ export class InprocEnd implements Link {
 
   /** Delivers a message to the peer's pipe. */
   write(message: Message): void {
-    this.#peer!.#pipe!.deliver(message);
+    // A fan-out hands one array to every pipe; each receiver gets an array of its own (of the
+    // very same frames), so that changing it cannot change what another receiver reads.
+    this.#peer!.#pipe!.deliver(message.slice());
   }
 
   /** Moves queued messages to the peer while it has room. */
@@ -128,9 +145,11 @@ export class InprocEnd implements Link {
   /** Hands a subscription change to the peer socket. */
   sendSubscription(subscribe: boolean, topic: Uint8Array): void {
     const peer = this.#peer;
-    if (peer !== undefined && peer.#pipe !== undefined && peer.#open) {
-      peer.#side.owner.linkSubscription(peer, subscribe, topic);
-    }
+    if (peer === undefined || !peer.#open) return;
+    // A subscriber that links first replays its subscriptions before the publisher's end is
+    // ready, as they would wait on the wire for a real connection's handshake.
+    if (peer.#pipe === undefined) (this.#early ??= []).push([subscribe, topic]);
+    else peer.#side.owner.linkSubscription(peer, subscribe, topic);
   }
 
   /** Closes both ends, after moving what our pipe holds when `drainPipe`. */
@@ -140,7 +159,7 @@ export class InprocEnd implements Link {
     const peerPipe = peer === undefined ? undefined : peer.#pipe;
     if (drainPipe && this.#pipe !== undefined && peerPipe !== undefined) {
       // Linger: what is queued is delivered, whatever the peer's mark (it is only memory).
-      for (const message of this.#pipe.takeAll()) peerPipe.deliver(message);
+      for (const message of this.#pipe.takeAll()) this.write(message);
     }
     this.#end(undefined, undefined);
     if (peer !== undefined) peer.#end(undefined, undefined);
@@ -170,6 +189,11 @@ export class InprocEnd implements Link {
         binder.#end(error, "protocol");
         return;
       }
+    }
+    for (const end of [dialer, binder]) {
+      const early = end.#early;
+      end.#early = undefined;
+      for (const [subscribe, topic] of early ?? []) end.sendSubscription(subscribe, topic);
     }
     // Messages queued before the link came up go now.
     dialer.pull();

@@ -1,5 +1,7 @@
 import type { ZmqError } from "../core/errors.ts";
+import type { MechanismName } from "../zmtp/greeting.ts";
 import type { Metadata } from "../zmtp/metadata.ts";
+import type { ZapReply } from "../zmtp/zap.ts";
 import type { SessionFailure } from "../zmtp/session.ts";
 import type { Pipe, PipeEngine } from "./pipe.ts";
 
@@ -30,6 +32,15 @@ export interface LinkOwner {
   linkSubscription(link: Link, subscribe: boolean, topic: Uint8Array): void;
   /** The connection is gone; `failure` says why when it failed. */
   linkClosed(link: Link, error: ZmqError | undefined, failure: SessionFailure | undefined): void;
+  /**
+   * Checks a peer's credentials (ZAP). Resolves with the answer, or a ZmqError
+   * when the check itself failed; `signal` aborts when the connection closes.
+   */
+  linkAuthenticate(
+    link: Link & { readonly mechanism: MechanismName },
+    credentials: readonly Uint8Array[],
+    signal: AbortSignal,
+  ): Promise<ZapReply | ZmqError>;
 }
 
 /**

@@ -15,6 +15,8 @@ import type { Pipe } from "./pipe.ts";
 export class LoadBalancer {
   readonly #pipes: Pipe[] = [];
   #current = 0;
+  /** The pipe the last message went to (a Request awaits its reply from there). */
+  lastPipe: Pipe | undefined;
 
   /** Number of pipes in the rotation. */
   get size(): number {
@@ -44,6 +46,7 @@ export class LoadBalancer {
       const pipe = pipes[this.#current++];
       if (pipe.hasRoom) {
         pipe.send(message);
+        this.lastPipe = pipe;
         return true;
       }
     }

@@ -1,4 +1,5 @@
 import { EMPTY, utf8 } from "../core/bytes.ts";
+import { curveKey, defaultSecurity, plainCredential } from "./security.ts";
 
 /**
  * Options every socket type accepts, named as the npm `zeromq` package names
@@ -76,6 +77,38 @@ export interface SocketOptions {
    * @default false
    */
   immediate?: boolean;
+  /**
+   * Be the PLAIN server (ZMQ_PLAIN_SERVER): clients' usernames and passwords go to the ZAP
+   * handler (see `Authenticator`), and a client without one is refused.
+   * @default false
+   */
+  plainServer?: boolean;
+  /** Be a PLAIN client with this username (ZMQ_PLAIN_USERNAME), UTF-8, up to 255 bytes. @default none */
+  plainUsername?: string | Uint8Array | null;
+  /** The PLAIN client's password (ZMQ_PLAIN_PASSWORD), UTF-8, up to 255 bytes. @default none */
+  plainPassword?: string | Uint8Array | null;
+  /**
+   * Be the CURVE server (ZMQ_CURVE_SERVER), with `curveSecretKey` as the server's secret key.
+   * Client keys go to the ZAP handler when one is bound; without one, every client is accepted.
+   * @default false
+   */
+  curveServer?: boolean;
+  /** Our CURVE public key (ZMQ_CURVE_PUBLICKEY): 40 Z85 characters or 32 bytes. @default none */
+  curvePublicKey?: string | Uint8Array | null;
+  /** Our CURVE secret key (ZMQ_CURVE_SECRETKEY): 40 Z85 characters or 32 bytes. @default none */
+  curveSecretKey?: string | Uint8Array | null;
+  /**
+   * Be a CURVE client of the server with this public key (ZMQ_CURVE_SERVERKEY); needs
+   * `curvePublicKey` and `curveSecretKey` too.
+   * @default none
+   */
+  curveServerKey?: string | Uint8Array | null;
+  /**
+   * The ZAP domain sent to the handler (ZMQ_ZAP_DOMAIN); with the NULL mechanism, setting it makes
+   * accepted peers go through ZAP.
+   * @default ""
+   */
+  zapDomain?: string | null;
 }
 
 /** Options of one `connect()`. */
@@ -107,6 +140,14 @@ export interface ResolvedOptions {
   receiveTimeout: number;
   immediate: boolean;
   conflate: boolean;
+  plainServer: boolean;
+  plainUsername: Uint8Array | undefined;
+  plainPassword: Uint8Array | undefined;
+  curveServer: boolean;
+  curvePublicKey: Uint8Array | undefined;
+  curveSecretKey: Uint8Array | undefined;
+  curveServerKey: Uint8Array | undefined;
+  zapDomain: string;
 }
 
 /** The libzmq defaults. */
@@ -127,6 +168,7 @@ export function defaultOptions(): ResolvedOptions {
     receiveTimeout: -1,
     immediate: false,
     conflate: false,
+    ...defaultSecurity(),
   };
 }
 
@@ -200,4 +242,18 @@ export const OPTION_CHECKS: Readonly<Record<keyof ResolvedOptions, (value: unkno
   receiveTimeout: (v) => integerOption("receiveTimeout", v, -1),
   immediate: (v) => booleanOption("immediate", v),
   conflate: (v) => booleanOption("conflate", v),
+  plainServer: (v) => booleanOption("plainServer", v),
+  plainUsername: (v) => v === null ? undefined : plainCredential("plainUsername", v),
+  plainPassword: (v) => v === null ? undefined : plainCredential("plainPassword", v),
+  curveServer: (v) => booleanOption("curveServer", v),
+  curvePublicKey: (v) => v === null ? undefined : curveKey("curvePublicKey", v),
+  curveSecretKey: (v) => v === null ? undefined : curveKey("curveSecretKey", v),
+  curveServerKey: (v) => v === null ? undefined : curveKey("curveServerKey", v),
+  zapDomain: (v) => {
+    if (v === null) return "";
+    if (typeof v !== "string") {
+      throw new TypeError(`option zapDomain must be a string, got ${typeof v}`);
+    }
+    return v;
+  },
 };

@@ -1,18 +1,26 @@
 import { type Endpoint, formatEndpoint, parseEndpoint } from "../core/endpoint.ts";
 import { ZmqError } from "../core/errors.ts";
+import { fromUtf8 } from "../core/bytes.ts";
 import { Deque } from "../core/deque.ts";
+import { z85Encode } from "../core/z85.ts";
 import { Waiter } from "../core/waiter.ts";
 import type { Listener } from "../core/transport.ts";
 import { resolveTransport } from "../core/transport_registry.ts";
-import { NullMechanism } from "../zmtp/null_mechanism.ts";
-import type { Metadata } from "../zmtp/metadata.ts";
+import type { CurveCrypto } from "../zmtp/curve_crypto.ts";
+import type { MechanismName } from "../zmtp/greeting.ts";
+import { Metadata } from "../zmtp/metadata.ts";
+import type { ZapReply, ZapRequest } from "../zmtp/zap.ts";
+import { loadCurveCrypto } from "./curve_loader.ts";
+import { createMechanism, mechanismName, validateSecurity } from "./security.ts";
+import { askZap } from "./zap_client.ts";
 import { localMetadata, type SessionFailure, type SessionOptions } from "../zmtp/session.ts";
 import type { SocketTypeName } from "../zmtp/socket_type.ts";
-import { Connecter, type ConnecterHost } from "./connecter.ts";
+import { Connecter, type ConnecterHost, type ConnectionLink } from "./connecter.ts";
 import { Engine } from "./engine.ts";
 import { bindInproc, InprocDialer, InprocEnd, type InprocSide, unbindInproc } from "./inproc.ts";
 import type { Dialer, Link, LinkOwner } from "./link.ts";
 import type { Message } from "./message.ts";
+import { RawEngine } from "./raw_engine.ts";
 import {
   CONFLATING_TYPES,
   type ConnectOptions,
@@ -67,6 +75,7 @@ export abstract class Socket {
   readonly #receiveWaiters = new Deque<Waiter<Message>>();
   #lastEndpoint: string | null = null;
   #closed = false;
+  #curveCrypto: CurveCrypto | undefined;
   #wakingSenders = false;
   readonly #linkOwner: LinkOwner;
   readonly #pipeOwner: PipeOwner;
@@ -90,6 +99,8 @@ export abstract class Socket {
         if (link.pipe !== undefined) this.xSubscription(link.pipe, subscribe, topic);
       },
       linkClosed: (link, error, failure) => this.#linkClosed(link, error, failure),
+      linkAuthenticate: (link, credentials, signal) =>
+        this.#authenticate(link, credentials, signal),
     };
     this.#pipeOwner = {
       pipeReadable: (pipe) => {
@@ -99,7 +110,7 @@ export abstract class Socket {
       pipeWritable: () => this.#wakeSenders(),
     };
     this.#connecterHost = {
-      createEngine: (address) => this.#createEngine(address),
+      createEngine: (address) => this.#createEngine(address, false),
       emit: (event) => this.events.emit(event),
       reconnectInterval: () => this.#options.reconnectInterval,
       reconnectMaxInterval: () => this.#options.reconnectMaxInterval,
@@ -255,6 +266,75 @@ export abstract class Socket {
     this.setOption("conflate", value);
   }
 
+  /** Be the PLAIN server (ZMQ_PLAIN_SERVER). @default false */
+  get plainServer(): boolean {
+    return this.#options.plainServer;
+  }
+  set plainServer(value: boolean) {
+    this.setOption("plainServer", value);
+  }
+
+  /** The PLAIN client's username (ZMQ_PLAIN_USERNAME). @default null */
+  get plainUsername(): string | null {
+    return textOrNull(this.#options.plainUsername);
+  }
+  set plainUsername(value: string | Uint8Array | null) {
+    this.setOption("plainUsername", value);
+  }
+
+  /** The PLAIN client's password (ZMQ_PLAIN_PASSWORD). @default null */
+  get plainPassword(): string | null {
+    return textOrNull(this.#options.plainPassword);
+  }
+  set plainPassword(value: string | Uint8Array | null) {
+    this.setOption("plainPassword", value);
+  }
+
+  /** Be the CURVE server (ZMQ_CURVE_SERVER). @default false */
+  get curveServer(): boolean {
+    return this.#options.curveServer;
+  }
+  set curveServer(value: boolean) {
+    this.setOption("curveServer", value);
+  }
+
+  /** Our CURVE public key, in Z85 (ZMQ_CURVE_PUBLICKEY). @default null */
+  get curvePublicKey(): string | null {
+    return z85OrNull(this.#options.curvePublicKey);
+  }
+  set curvePublicKey(value: string | Uint8Array | null) {
+    this.setOption("curvePublicKey", value);
+  }
+
+  /** Our CURVE secret key, in Z85 (ZMQ_CURVE_SECRETKEY). @default null */
+  get curveSecretKey(): string | null {
+    return z85OrNull(this.#options.curveSecretKey);
+  }
+  set curveSecretKey(value: string | Uint8Array | null) {
+    this.setOption("curveSecretKey", value);
+  }
+
+  /** The CURVE server's public key, in Z85 (ZMQ_CURVE_SERVERKEY). @default null */
+  get curveServerKey(): string | null {
+    return z85OrNull(this.#options.curveServerKey);
+  }
+  set curveServerKey(value: string | Uint8Array | null) {
+    this.setOption("curveServerKey", value);
+  }
+
+  /** The ZAP domain (ZMQ_ZAP_DOMAIN). @default "" */
+  get zapDomain(): string {
+    return this.#options.zapDomain;
+  }
+  set zapDomain(value: string | null) {
+    this.setOption("zapDomain", value);
+  }
+
+  /** The security mechanism the options select: `NULL`, `PLAIN` or `CURVE`. */
+  get securityMechanism(): "NULL" | "PLAIN" | "CURVE" {
+    return mechanismName(this.#options);
+  }
+
   /** Queue only for peers whose connection is complete (ZMQ_IMMEDIATE). @default false */
   get immediate(): boolean {
     return this.#options.immediate;
@@ -276,6 +356,7 @@ export abstract class Socket {
   async bind(address: string): Promise<void> {
     this.#assertOpen();
     const endpoint = parseEndpoint(address);
+    await this.#prepareSecurity();
     if (this.#listeners.has(address)) {
       throw new ZmqError("EADDRINUSE", `already bound to ${address}`);
     }
@@ -284,7 +365,7 @@ export abstract class Socket {
     let listener: Listener;
     try {
       listener = await transport.listen(endpoint, (connection) => {
-        const engine = this.#createEngine(listener?.address ?? address);
+        const engine = this.#createEngine(listener?.address ?? address, true);
         this.events.emit({
           type: "accept",
           address: engine.endpoint,
@@ -390,7 +471,19 @@ export abstract class Socket {
       this.xAttach(pipe);
       this.#wakeSenders();
     }
-    dialer.start();
+    validateSecurity(this.#options);
+    if (mechanismName(this.#options) === "CURVE" && this.#curveCrypto === undefined) {
+      // The CURVE primitives load once, asynchronously; dial as soon as they are there.
+      this.#prepareSecurity().then(
+        () => {
+          if (this.#dialers.get(address) === dialer) dialer.start();
+        },
+        (error) =>
+          this.events.emit({ type: "connect:delay", address, error: asZmqError(error, address) }),
+      );
+    } else {
+      dialer.start();
+    }
   }
 
   /**
@@ -430,12 +523,13 @@ export abstract class Socket {
       this.#closeListener(listener)
     );
     this.#listeners.clear();
-    for (const dialer of this.#dialers.values()) dialer.stop(drain, linger);
-    this.#dialers.clear();
-    for (const link of [...this.#links]) link.close(drain, linger);
+    // Rejected before the pipes drain: the room that draining makes must not send them.
     const error = new ZmqError("ENOTSOCK", "the socket was closed");
     for (let w = this.#sendWaiters.shift(); w; w = this.#sendWaiters.shift()) w.reject(error);
     for (let w = this.#receiveWaiters.shift(); w; w = this.#receiveWaiters.shift()) w.reject(error);
+    for (const dialer of this.#dialers.values()) dialer.stop(drain, linger);
+    this.#dialers.clear();
+    for (const link of [...this.#links]) link.close(drain, linger);
     // "end" comes last, once every listener has reported its "close".
     void Promise.all(closing).then(() => this.events.emit({ type: "end" }));
   }
@@ -546,6 +640,11 @@ export abstract class Socket {
     this.#wakeSenders();
   }
 
+  /** Hands messages to waiting receives after the type made some without a pipe turning readable. */
+  protected wakeReceivers(): void {
+    this.#wakeReceivers();
+  }
+
   #wakeSenders(): void {
     // Sending can drain a pipe, which reports room again: that nested call has nothing to add.
     if (this.#wakingSenders) return;
@@ -580,12 +679,19 @@ export abstract class Socket {
     }
   }
 
-  #createEngine(address: string): Engine {
+  #createEngine(address: string, accepted: boolean): ConnectionLink {
+    // A Stream talks to raw TCP peers: no greeting, no framing (ZMQ_STREAM).
+    if (this.#type === "STREAM") return this.#track(new RawEngine(this.#linkOwner, address));
     const options = this.#options;
     const sessionOptions: SessionOptions = {
       socketType: this.#type,
       routingId: options.routingId,
-      mechanism: new NullMechanism(),
+      // With NULL, a ZAP domain puts accepted peers through ZAP, as in libzmq.
+      mechanism: createMechanism(
+        options,
+        () => this.#curveCrypto!,
+        accepted && options.zapDomain !== "",
+      ),
       maxMessageSize: options.maxMessageSize,
       handshakeInterval: options.handshakeInterval,
       heartbeatInterval: options.heartbeatInterval,
@@ -593,6 +699,45 @@ export abstract class Socket {
       heartbeatTimeout: options.heartbeatTimeout,
     };
     return this.#track(new Engine(this.#linkOwner, sessionOptions, address));
+  }
+
+  /** Loads the CURVE primitives once, when the options ask for CURVE. */
+  async #prepareSecurity(): Promise<void> {
+    validateSecurity(this.#options);
+    if (mechanismName(this.#options) !== "CURVE" || this.#curveCrypto !== undefined) return;
+    this.#curveCrypto = await loadCurveCrypto();
+  }
+
+  /** Puts a peer to the ZAP handler, with libzmq's rule for when none is bound. */
+  async #authenticate(
+    link: Link & { readonly mechanism: MechanismName },
+    credentials: readonly Uint8Array[],
+    signal: AbortSignal,
+  ): Promise<ZapReply | ZmqError> {
+    const options = this.#options;
+    const request: ZapRequest = {
+      domain: options.zapDomain,
+      address: hostOf(link.peerAddress ?? ""),
+      routingId: options.routingId,
+      mechanism: link.mechanism,
+      credentials,
+    };
+    try {
+      const reply = await askZap(request, signal);
+      if (reply !== undefined) return reply;
+    } catch (error) {
+      return asZmqError(error, link.endpoint);
+    }
+    // No handler bound: libzmq refuses PLAIN clients (closing without a word) and accepts
+    // CURVE clients with a valid handshake and NULL peers.
+    return link.mechanism === "PLAIN"
+      ? {
+        statusCode: "300",
+        statusText: "no ZAP handler is bound",
+        userId: "",
+        metadata: new Metadata(),
+      }
+      : { statusCode: "200", statusText: "", userId: "", metadata: new Metadata() };
   }
 
   #track<T extends Link>(link: T): T {
@@ -630,7 +775,12 @@ export abstract class Socket {
       if (persistent === undefined) this.#dropPipe(pipe);
       return undefined;
     }
-    this.events.emit({ type: "handshake", address: link.endpoint, peer: link.peerAddress });
+    this.events.emit({
+      type: "handshake",
+      address: link.endpoint,
+      peer: link.peerAddress,
+      properties: new Map(peer.entries()),
+    });
     this.#wakeSenders();
     return pipe;
   }
@@ -681,3 +831,19 @@ function asZmqError(error: unknown, address: string): ZmqError {
 /** Formats an endpoint for messages; re-exported for socket types. */
 export { formatEndpoint };
 export type { SocketEvent };
+
+/** The IP (or ipc path) of a peer address, without the port, as ZAP wants it. */
+function hostOf(peerAddress: string): string {
+  const bracketed = /^\[(.*)\]:\d+$/.exec(peerAddress);
+  if (bracketed !== null) return bracketed[1];
+  const plain = /^([^:]+):\d+$/.exec(peerAddress);
+  return plain === null ? peerAddress : plain[1];
+}
+
+function textOrNull(bytes: Uint8Array | undefined): string | null {
+  return bytes === undefined ? null : fromUtf8(bytes);
+}
+
+function z85OrNull(bytes: Uint8Array | undefined): string | null {
+  return bytes === undefined ? null : z85Encode(bytes);
+}

@@ -27,10 +27,18 @@ export interface SocketEvent {
   readonly address?: string;
   /** The peer's address (`ip:port` or ipc path) for connection-level events. */
   readonly peer?: string;
-  /** Why, for the error events and for disconnects caused by an error. */
+  /**
+   * Why, for the error events, for disconnects caused by an error, and for the `close` that
+   * ends a failed connect attempt (ECONNREFUSED, ENOENT, ...).
+   */
   readonly error?: ZmqError;
   /** For `connect:retry`: milliseconds until the next attempt. */
   readonly interval?: number;
+  /**
+   * For `handshake`: the peer's properties (Socket-Type, Identity, and with authentication the
+   * `User-Id` and properties the ZAP handler gave), names as sent.
+   */
+  readonly properties?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** A listener for one event type. */
@@ -69,7 +77,7 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
   }
 
   /**
-   * Resolves with the next event of `type`.
+   * Resolves with the next event of `type`; for `end`, at once if the socket already ended.
    *
    * @example
    * ```ts
@@ -77,6 +85,8 @@ export class SocketEvents implements AsyncIterable<SocketEvent> {
    * ```
    */
   next(type: SocketEventType): Promise<SocketEvent> {
+    // Waiting for the end of a socket that already ended is over at once.
+    if (this.#ended && type === "end") return Promise.resolve({ type: "end" });
     return new Promise((resolve) => {
       const listener = (event: SocketEvent): void => {
         this.off(type, listener);

@@ -254,12 +254,13 @@ export class Session implements FrameSink, HandshakeHost {
   }
 
   /**
-   * Ends the session from our side with an ERROR command to the peer (sent
-   * with the remaining output), e.g. when the socket refuses the peer.
+   * Ends the session from our side as a protocol failure, with an ERROR
+   * command to the peer (sent with the remaining output) unless `tellPeer`
+   * is false, as libzmq closes silently for most failures.
    */
-  abort(reason: string): void {
+  abort(reason: string, tellPeer = true): void {
     if (this.#phase === PHASE_CLOSED) return;
-    this.sendCommand(errorCommand(reason));
+    if (tellPeer) this.sendCommand(errorCommand(reason));
     this.#fail(protocolError(reason), "protocol");
   }
 
