@@ -30,8 +30,23 @@ setDefaultTransportLoader(async () => {
 });
 
 export { ZmqError, type ZmqErrorCode } from "./core/errors.ts";
-export { type Endpoint, formatEndpoint, parseEndpoint } from "./core/endpoint.ts";
-export type { Connection, ConnectionHandler, Listener, Transport } from "./core/transport.ts";
+export {
+  type Endpoint,
+  formatEndpoint,
+  type InprocEndpoint,
+  type IpcEndpoint,
+  parseEndpoint,
+  type TcpEndpoint,
+} from "./core/endpoint.ts";
+export type {
+  AcceptConnection,
+  Connection,
+  ConnectionHandler,
+  Listener,
+  Transport,
+} from "./core/transport.ts";
+export type { MechanismName } from "./zmtp/greeting.ts";
+export type { SocketTypeName } from "./zmtp/socket_type.ts";
 export { registerTransport, type StreamScheme } from "./core/transport_registry.ts";
 export { Socket } from "./sockets/socket.ts";
 export type { ConnectOptions, SocketOptions } from "./sockets/options.ts";
@@ -55,7 +70,7 @@ export { Request, type RequestOptions } from "./sockets/request.ts";
 export { Reply, type ReplyOptions } from "./sockets/reply.ts";
 export { type Verbosity, XPublisher, type XPublisherOptions } from "./sockets/xpublisher.ts";
 export { XSubscriber, type XSubscriberOptions } from "./sockets/xsubscriber.ts";
-export { Proxy } from "./sockets/proxy.ts";
+export { Proxy, type SendingSocket } from "./sockets/proxy.ts";
 export { z85Decode, z85Encode } from "./core/z85.ts";
 export { curveKeyPair } from "./sockets/curve_loader.ts";
 export type { CurveKey } from "./sockets/security.ts";

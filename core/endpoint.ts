@@ -2,6 +2,7 @@ import { ZmqError } from "./errors.ts";
 
 /** A TCP endpoint: `tcp://host:port`; host `*` means every interface, port 0 an ephemeral port. */
 export interface TcpEndpoint {
+  /** The transport: `tcp`. */
   readonly transport: "tcp";
   /** Host name or address, brackets removed from IPv6; `*` for every interface. */
   readonly host: string;
@@ -11,6 +12,7 @@ export interface TcpEndpoint {
 
 /** A unix-domain socket endpoint: `ipc://path`. */
 export interface IpcEndpoint {
+  /** The transport: `ipc`. */
   readonly transport: "ipc";
   /** Filesystem path of the socket. */
   readonly path: string;
@@ -18,6 +20,7 @@ export interface IpcEndpoint {
 
 /** An in-process endpoint: `inproc://name`. */
 export interface InprocEndpoint {
+  /** The transport: `inproc`. */
   readonly transport: "inproc";
   /** The name shared by binder and connecter. */
   readonly name: string;

@@ -38,6 +38,7 @@ export class ZmqError extends Error {
   readonly code: ZmqErrorCode;
 
   /**
+   * An error with a code and a message saying what went wrong.
    * @param code the errno-style code.
    * @param message what went wrong, with the offending value.
    * @param options the underlying cause, if any.

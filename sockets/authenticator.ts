@@ -68,7 +68,10 @@ export class Authenticator {
   readonly #curveKeys: Set<string> | undefined;
   #router: Router | undefined;
 
-  /** @param options the rules. */
+  /**
+   * An authenticator with these rules; it answers nothing before `start()`.
+   * @param options the rules.
+   */
   constructor(options: AuthenticatorOptions = {}) {
     this.#options = options;
     this.#curveKeys = options.curveKeys === undefined

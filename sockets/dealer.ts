@@ -36,7 +36,10 @@ export class Dealer extends Socket implements AsyncIterable<Message> {
   readonly #in = new FairQueue();
   readonly #probe = new RouterProbe();
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: DealerOptions) {
     super("DEALER", options, DEALER_OPTIONS);
     applyTypeOptions(this, options, DEALER_OPTIONS);
@@ -72,28 +75,34 @@ export class Dealer extends Socket implements AsyncIterable<Message> {
     return messageIterator(() => this.receive());
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     this.#probe.attached(pipe);
     this.#out.add(pipe);
   }
 
+  /** Routing: a pipe's peer finished its handshake; false refuses it. */
   protected override xConnected(pipe: Pipe): boolean {
     this.#probe.connected(pipe);
     return true;
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     this.#out.remove(pipe);
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     this.#in.readable(pipe);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     return this.#out.send(message);
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     return this.#in.read();
   }

@@ -29,7 +29,10 @@ export class Pair extends Socket implements AsyncIterable<Message> {
   /** Reads the peer's messages, and those a departed peer left unread. */
   readonly #in = new FairQueue();
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: PairOptions) {
     super("PAIR", options);
   }
@@ -53,26 +56,31 @@ export class Pair extends Socket implements AsyncIterable<Message> {
     return messageIterator(() => this.receive());
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     // The first pipe is ours; a later one is refused when its peer shows up (xConnected).
     this.#pipe ??= pipe;
   }
 
+  /** Routing: a pipe's peer finished its handshake; false refuses it. */
   protected override xConnected(pipe: Pipe): boolean {
     // A connect()ed pipe that lost out to another may still take over once that one is gone.
     this.#pipe ??= pipe;
     return pipe === this.#pipe;
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     if (pipe === this.#pipe) this.#pipe = undefined;
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     // A refused peer's messages (sent right behind its handshake) are never read.
     if (pipe === this.#pipe) this.#in.readable(pipe);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     const pipe = this.#pipe;
     if (pipe === undefined || !pipe.hasRoom) return false;
@@ -80,6 +88,7 @@ export class Pair extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     return this.#in.read();
   }

@@ -59,6 +59,7 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
   readonly #sending = new Set<AbortController>();
 
   /**
+   * A proxy between two sockets; nothing moves before `run()`.
    * @param frontEnd one socket, bound or connected before `run()`.
    * @param backEnd the other.
    * @param capture a socket that gets a copy of every message, both ways.

@@ -39,7 +39,10 @@ const PUBLISHER_OPTIONS = ["noDrop", "invertMatching"] as const;
  * ```
  */
 export class Publisher extends PublishingSocket {
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: PublisherOptions) {
     super("PUB", options, PUBLISHER_OPTIONS);
     applyTypeOptions(this, options, PUBLISHER_OPTIONS);

@@ -32,7 +32,10 @@ export interface PullOptions extends SocketOptions {
 export class Pull extends Socket implements AsyncIterable<Message> {
   readonly #in = new FairQueue();
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: PullOptions) {
     super("PULL", options);
   }
@@ -56,18 +59,22 @@ export class Pull extends Socket implements AsyncIterable<Message> {
     return messageIterator(() => this.receive());
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(_pipe: Pipe): void {
     // Pipes join the fair queue when they have something to read.
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(_pipe: Pipe): void {
     // What a departed peer sent before it left stays readable (the fair queue drops the pipe once drained).
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     this.#in.readable(pipe);
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     return this.#in.read();
   }

@@ -32,7 +32,10 @@ export interface PushOptions extends SocketOptions {
 export class Push extends Socket {
   readonly #out = new LoadBalancer();
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: PushOptions) {
     super("PUSH", options);
   }
@@ -55,19 +58,23 @@ export class Push extends Socket {
     return (this as Push).receiveMessage(options) as Promise<never>;
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     this.#out.add(pipe);
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     this.#out.remove(pipe);
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     // Nothing a Pull peer sends is meant for us; drain it so the pipe never stops reading.
     while (pipe.read() !== undefined);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     return this.#out.send(message);
   }

@@ -37,7 +37,10 @@ export class Reply extends Socket implements AsyncIterable<Message> {
     "a REP socket is already waiting for a request; one receive at a time",
   );
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: ReplyOptions) {
     super("REP", options);
   }
@@ -68,18 +71,22 @@ export class Reply extends Socket implements AsyncIterable<Message> {
     return messageIterator(() => this.receive());
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(_pipe: Pipe): void {
     // Pipes join the fair queue when they have something to read.
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(_pipe: Pipe): void {
     // A reply owed to a departed peer is dropped when sent (the pipe is terminated).
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     this.#in.readable(pipe);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     const envelope = this.#envelope;
     const pipe = this.#replyPipe;
@@ -93,6 +100,7 @@ export class Reply extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     if (this.#envelope !== undefined) return undefined;
     for (;;) {

@@ -70,7 +70,10 @@ export class Request extends Socket implements AsyncIterable<Message> {
   /** The id of the latest request; libzmq starts it at a random value. */
   #requestId = (Math.random() * 0x100000000) >>> 0;
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: RequestOptions) {
     super("REQ", options, REQUEST_OPTIONS);
     applyTypeOptions(this, options, REQUEST_OPTIONS);
@@ -133,26 +136,31 @@ export class Request extends Socket implements AsyncIterable<Message> {
     return messageIterator(() => this.receive());
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     this.#probe.attached(pipe);
     this.#out.add(pipe);
   }
 
+  /** Routing: a pipe's peer finished its handshake; false refuses it. */
   protected override xConnected(pipe: Pipe): boolean {
     this.#probe.connected(pipe);
     return true;
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     this.#out.remove(pipe);
     // As in libzmq, with its peer gone the outstanding request takes a reply from any peer.
     if (pipe === this.#replyPipe) this.#replyPipe = undefined;
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     this.#in.readable(pipe);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     if (this.#awaitingReply && !this.#relaxed) {
       throw new ZmqError(
@@ -171,6 +179,7 @@ export class Request extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     // A receive may wait behind a send still queued; it is answered once that request is out.
     if (!this.#awaitingReply) return undefined;

@@ -57,7 +57,10 @@ export class Router extends Socket implements AsyncIterable<Message> {
   #mandatory = false;
   #handover = false;
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: RouterOptions) {
     super("ROUTER", options, ROUTER_OPTIONS);
     applyTypeOptions(this, options, ROUTER_OPTIONS);
@@ -114,11 +117,13 @@ export class Router extends Socket implements AsyncIterable<Message> {
     return messageIterator(() => this.receive());
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     // Routable only once the handshake has told us the peer's identity.
     this.#probe.attached(pipe);
   }
 
+  /** Routing: a pipe's peer finished its handshake; false refuses it. */
   protected override xConnected(pipe: Pipe): boolean {
     this.#probe.connected(pipe);
     // A routing id given on connect() wins over the one the peer announces (ZMQ_CONNECT_ROUTING_ID).
@@ -140,18 +145,22 @@ export class Router extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: a connect()ed pipe lost its connection and stays. */
   protected override xDisconnected(pipe: Pipe): void {
     this.#forget(pipe);
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     this.#forget(pipe);
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     this.#in.readable(pipe);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     // A message without a routing id frame followed by data is ignored, as libzmq does.
     if (message.length < 2) return true;
@@ -165,6 +174,7 @@ export class Router extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     for (;;) {
       const message = this.#in.read();

@@ -83,6 +83,7 @@ export abstract class Socket {
   readonly #inprocSide: InprocSide;
 
   /**
+   * Sets up what every socket type shares.
    * @param type the socket type announced to peers.
    * @param options constructor options; unknown names are a TypeError.
    * @param extraOptions option names the subclass handles itself.

@@ -93,7 +93,10 @@ export class Stream extends Socket implements AsyncIterable<Message> {
   #dialing: string | undefined;
   #notify = true;
 
-  /** @param options socket options; unknown names throw a TypeError, ZMTP ones ENOTSUP. */
+  /**
+   * A new Stream socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError, ZMTP ones ENOTSUP.
+   */
   constructor(options?: StreamOptions) {
     super("STREAM", options, TYPE_OPTIONS);
     applyTypeOptions(this, options, TYPE_OPTIONS);
@@ -185,6 +188,7 @@ export class Stream extends Socket implements AsyncIterable<Message> {
     super.setOption(name, value);
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     // Known at once: a raw peer has no handshake to announce anything in.
     this.#peers.add(
@@ -194,6 +198,7 @@ export class Stream extends Socket implements AsyncIterable<Message> {
     if (this.#dialing !== undefined) this.#dialerOf.set(pipe, this.#dialing);
   }
 
+  /** Routing: a pipe's peer finished its handshake; false refuses it. */
   protected override xConnected(pipe: Pipe): boolean {
     // With `immediate`, a dialled pipe is made only now; its link's endpoint is the
     // connect()ed address (a Stream connected to its own bound address cannot tell).
@@ -204,6 +209,7 @@ export class Stream extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     this.#peers.remove(pipe);
     this.#dialerOf.delete(pipe);
@@ -211,10 +217,12 @@ export class Stream extends Socket implements AsyncIterable<Message> {
     this.wakeSenders();
   }
 
+  /** Routing: a pipe has messages to read. */
   protected override xReadable(pipe: Pipe): void {
     this.#in.readable(pipe);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     const [id, data] = message;
     const pipe = this.#peers.get(id);
@@ -230,6 +238,7 @@ export class Stream extends Socket implements AsyncIterable<Message> {
     return true;
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     for (;;) {
       const message = this.#in.read();

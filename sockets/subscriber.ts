@@ -35,7 +35,10 @@ const SUBSCRIBER_OPTIONS = ["invertMatching"] as const;
 export class Subscriber extends SubscribingSocket {
   #invertMatching = false;
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: SubscriberOptions) {
     super("SUB", options, SUBSCRIBER_OPTIONS);
     applyTypeOptions(this, options, SUBSCRIBER_OPTIONS);
@@ -73,6 +76,7 @@ export class Subscriber extends SubscribingSocket {
     return Promise.reject(new ZmqError("ENOTSUP", "a Subscriber cannot send"));
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     for (;;) {
       const message = this.incoming.read();

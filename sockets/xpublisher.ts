@@ -85,7 +85,10 @@ export class XPublisher extends PublishingSocket implements AsyncIterable<Messag
   /** The pipe of the subscription message received last (ZMQ_XPUB_MANUAL applies to it). */
   #lastPipe: Pipe | undefined;
 
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: XPublisherOptions) {
     super("XPUB", options, XPUBLISHER_OPTIONS);
     applyTypeOptions(this, options, XPUBLISHER_OPTIONS);
@@ -176,6 +179,7 @@ export class XPublisher extends PublishingSocket implements AsyncIterable<Messag
     for (const topic of topicsOf(topics)) this.fanOut.applyManually(pipe, subscribe, topic);
   }
 
+  /** Queues a subscription report for the application. */
   protected override reportSubscription(subscribe: boolean, topic: Uint8Array, pipe?: Pipe): void {
     this.#pending.push({
       message: [subscriptionMessage(subscribe, topic)],
@@ -184,32 +188,38 @@ export class XPublisher extends PublishingSocket implements AsyncIterable<Messag
     });
   }
 
+  /** Queues an upstream message for the application. */
   protected override reportUpstream(message: Message): void {
     this.#pending.push({ message, subscription: false, pipe: undefined });
   }
 
+  /** Routing: a new pipe joins this type's strategies. */
   protected override xAttach(pipe: Pipe): void {
     super.xAttach(pipe);
     // Queued first: a connect()ed pipe sends it on connection, an accepted one at once.
     if (this.#welcome !== null) pipe.send([this.#welcome]);
   }
 
+  /** Routing: a pipe is gone for good. */
   protected override xDetach(pipe: Pipe): void {
     super.xDetach(pipe);
     if (pipe === this.#lastPipe) this.#lastPipe = undefined;
     this.#wake();
   }
 
+  /** Routing: a connect()ed pipe lost its connection and stays. */
   protected override xDisconnected(pipe: Pipe): void {
     super.xDisconnected(pipe);
     this.#wake();
   }
 
+  /** Routing: a peer subscribed (true) or cancelled (false) a topic. */
   protected override xSubscription(pipe: Pipe, subscribe: boolean, topic: Uint8Array): void {
     super.xSubscription(pipe, subscribe, topic);
     this.#wake();
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     const next = this.#pending.shift();
     if (next === undefined) return undefined;

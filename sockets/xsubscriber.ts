@@ -25,7 +25,10 @@ export type XSubscriberOptions = SocketOptions;
  * ```
  */
 export class XSubscriber extends SubscribingSocket {
-  /** @param options socket options; unknown names throw a TypeError. */
+  /**
+   * A new socket, neither bound nor connected.
+   * @param options socket options; unknown names throw a TypeError.
+   */
   constructor(options?: XSubscriberOptions) {
     super("XSUB", options);
   }
@@ -40,6 +43,7 @@ export class XSubscriber extends SubscribingSocket {
     return this.sendMessage(toMessage(message), options);
   }
 
+  /** Routing: sends one message now, or returns false to wait for room. */
   protected override xSend(message: Message): boolean {
     const upstream = splitSubscriptions(message, (subscribe, topic) => {
       if (subscribe) this.addSubscription(topic);
@@ -49,6 +53,7 @@ export class XSubscriber extends SubscribingSocket {
     return true;
   }
 
+  /** Routing: the next message for the application, if any. */
   protected override xReceive(): Message | undefined {
     return this.incoming.read();
   }
