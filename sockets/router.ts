@@ -7,6 +7,7 @@ import { booleanOption, type SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
 import { RouterProbe } from "./router_probe.ts";
+import { RoutingTable } from "./routing_table.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
 import { applyTypeOptions } from "./type_options.ts";
 
@@ -51,9 +52,8 @@ const ROUTER_OPTIONS = ["mandatory", "handover", "probeRouter"] as const;
  */
 export class Router extends Socket implements AsyncIterable<Message> {
   readonly #in = new FairQueue();
-  readonly #byId = new Map<string, Pipe>();
+  readonly #peers = new RoutingTable();
   readonly #probe = new RouterProbe();
-  #nextId = (Math.random() * 0x100000000) >>> 0;
   #mandatory = false;
   #handover = false;
 
@@ -131,17 +131,16 @@ export class Router extends Socket implements AsyncIterable<Message> {
     let id: Uint8Array;
     if (announced !== undefined && announced.length > 0) {
       id = announced;
-      const holder = this.#byId.get(key(id));
+      const holder = this.#peers.get(id);
       if (holder !== undefined && holder !== pipe) {
         // Without handover the newcomer gets no routing entry: its messages are never delivered.
         if (!this.#handover) return true;
         this.#retire(holder);
       }
     } else {
-      id = this.#generateId();
+      id = this.#peers.generate();
     }
-    pipe.routingId = id;
-    this.#byId.set(key(id), pipe);
+    this.#peers.add(id, pipe);
     return true;
   }
 
@@ -164,7 +163,7 @@ export class Router extends Socket implements AsyncIterable<Message> {
   protected override xSend(message: Message): boolean {
     // A message without a routing id frame followed by data is ignored, as libzmq does.
     if (message.length < 2) return true;
-    const pipe = this.#byId.get(key(message[0]));
+    const pipe = this.#peers.get(message[0]);
     if (pipe === undefined) {
       if (!this.#mandatory) return true;
       throw new ZmqError("EHOSTUNREACH", `no peer with routing id ${describeId(message[0])}`);
@@ -203,34 +202,11 @@ export class Router extends Socket implements AsyncIterable<Message> {
     if (engine instanceof Engine) engine.close(false, 0);
   }
 
+  /** Stops routing to `pipe`; it keeps its id, so messages it delivered before are still read with it. */
   #forget(pipe: Pipe): void {
-    const id = pipe.routingId;
-    if (id === undefined) return;
-    // The pipe keeps its id: messages it delivered before leaving are still read with it.
-    if (this.#byId.get(key(id)) !== pipe) return;
-    this.#byId.delete(key(id));
     // A mandatory send waiting for this peer's room now fails with EHOSTUNREACH, as in libzmq.
-    if (this.#mandatory) this.wakeSenders();
+    if (this.#peers.remove(pipe) && this.#mandatory) this.wakeSenders();
   }
-
-  #generateId(): Uint8Array {
-    for (;;) {
-      const value = this.#nextId;
-      this.#nextId = (this.#nextId + 1) >>> 0;
-      const id = new Uint8Array([
-        0,
-        value >>> 24,
-        (value >>> 16) & 0xff,
-        (value >>> 8) & 0xff,
-        value & 0xff,
-      ]);
-      if (!this.#byId.has(key(id))) return id;
-    }
-  }
-}
-
-function key(id: Uint8Array): string {
-  return fromAscii(id);
 }
 
 /** A routing id for an error message: as text when printable ASCII, else as hex. */
