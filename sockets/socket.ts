@@ -1,4 +1,4 @@
-import { type Endpoint, formatEndpoint, parseEndpoint } from "../core/endpoint.ts";
+import { type Endpoint, parseEndpoint } from "../core/endpoint.ts";
 import { ZmqError } from "../core/errors.ts";
 import { fromUtf8 } from "../core/bytes.ts";
 import { Deque } from "../core/deque.ts";
@@ -30,7 +30,7 @@ import {
   routingIdOption,
 } from "./options.ts";
 import { Pipe, type PipeOwner } from "./pipe.ts";
-import { type SocketEvent, SocketEvents } from "./socket_events.ts";
+import { SocketEvents } from "./socket_events.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -829,9 +829,6 @@ function asZmqError(error: unknown, address: string): ZmqError {
   return new ZmqError("EINVAL", `cannot bind ${address}`, { cause: error });
 }
 
-/** Formats an endpoint for messages; re-exported for socket types. */
-export { formatEndpoint };
-export type { SocketEvent };
 
 /** The IP (or ipc path) of a peer address, without the port, as ZAP wants it. */
 function hostOf(peerAddress: string): string {
