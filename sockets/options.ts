@@ -1,5 +1,5 @@
 import { EMPTY, utf8 } from "../core/bytes.ts";
-import { curveKey, defaultSecurity, plainCredential } from "./security.ts";
+import { curveKey, defaultSecurity, plainCredential, type SecuritySettings } from "./security.ts";
 
 /**
  * Options every socket type accepts, named as the npm `zeromq` package names
@@ -124,7 +124,7 @@ export interface ConnectOptions {
 export const CONFLATING_TYPES: readonly string[] = ["PUSH", "PULL", "PUB", "SUB", "DEALER"];
 
 /** The validated option values of a socket. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends SecuritySettings {
   routingId: Uint8Array;
   sendHighWaterMark: number;
   receiveHighWaterMark: number;
@@ -140,14 +140,6 @@ export interface ResolvedOptions {
   receiveTimeout: number;
   immediate: boolean;
   conflate: boolean;
-  plainServer: boolean;
-  plainUsername: Uint8Array | undefined;
-  plainPassword: Uint8Array | undefined;
-  curveServer: boolean;
-  curvePublicKey: Uint8Array | undefined;
-  curveSecretKey: Uint8Array | undefined;
-  curveServerKey: Uint8Array | undefined;
-  zapDomain: string;
 }
 
 /** The libzmq defaults. */
