@@ -14,6 +14,18 @@ export interface CurveCrypto {
   sharedKey(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array;
   /** XSalsa20-Poly1305 with a 32-byte key and 24-byte nonce: 16-byte tag, then the ciphertext. */
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Seals `lead` followed by `plaintext` into a new array that starts with
+   * `headerLength` free bytes for the caller: header, 16-byte tag, ciphertext.
+   * The result is the only allocation (MESSAGE traffic).
+   */
+  sealAfterHeader(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    lead: number,
+    plaintext: Uint8Array,
+    headerLength: number,
+  ): Uint8Array;
   /** Opens what `seal` made, or undefined when it does not authenticate. */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
 }

@@ -82,8 +82,11 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
   /** Precomputed key between the transient keys, for INITIATE, READY and MESSAGE. */
   #sessionKey: Uint8Array | undefined;
   #cookieKey: Uint8Array | undefined;
-  #nextNonce = 1n;
-  #peerNonce = 0n;
+  /** Our next short nonce, a counter from 1 (2^53 messages are out of reach). */
+  #nextNonce = 1;
+  #peerNonceHigh = 0;
+  #peerNonceLow = 0;
+  readonly #peerNonce = new Uint8Array(24);
   #pendingMetadata: Metadata | undefined;
   readonly #nonce = new Uint8Array(24);
 
@@ -166,22 +169,24 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     return this.#sendReady(host);
   }
 
-  /** Wraps one frame in a MESSAGE (outer flags 0: libzmq sends MESSAGE as data). */
-  wrap(flags: number, body: Uint8Array): { flags: number; body: Uint8Array } {
-    const plaintext = new Uint8Array(1 + body.length);
-    plaintext[0] = ((flags & MORE) !== 0 ? 1 : 0) | ((flags & COMMAND) !== 0 ? INNER_COMMAND : 0);
-    plaintext.set(body, 1);
+  /**
+   * Wraps one frame in a MESSAGE, sent as a data frame (libzmq sends MESSAGE
+   * with outer flags 0); the sealed frame is the only allocation.
+   */
+  wrap(flags: number, body: Uint8Array): Uint8Array {
+    const inner = ((flags & MORE) !== 0 ? 1 : 0) | ((flags & COMMAND) !== 0 ? INNER_COMMAND : 0);
     const nonce = this.#shortNonce(this.#role.server ? MESSAGE_FROM_SERVER : MESSAGE_FROM_CLIENT);
-    const sealed = this.#crypto.seal(this.#sessionKey!, nonce, plaintext);
-    const message = new Uint8Array(16 + sealed.length);
+    const message = this.#crypto.sealAfterHeader(this.#sessionKey!, nonce, inner, body, 16);
     message.set(MESSAGE_NAME, 0);
     message.set(nonce.subarray(16), 8);
-    message.set(sealed, 16);
-    return { flags: 0, body: message };
+    return message;
   }
 
-  /** Opens one MESSAGE (with or without the outer COMMAND bit, as libzmq accepts). */
-  unwrap(_flags: number, body: Uint8Array): { flags: number; body: Uint8Array } | ZmqError {
+  /**
+   * Opens one MESSAGE (with or without the outer COMMAND bit, as libzmq
+   * accepts): the inner flags byte, then the frame.
+   */
+  unwrap(body: Uint8Array): Uint8Array | ZmqError {
     if (body.length < 33 || !bytesEqual(body.subarray(0, 8), MESSAGE_NAME)) {
       return protocolError("CURVE traffic must be MESSAGE commands of at least 33 bytes");
     }
@@ -192,11 +197,7 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     if (nonce instanceof ZmqError) return nonce;
     const plaintext = this.#crypto.open(this.#sessionKey!, nonce, body.subarray(16));
     if (plaintext === undefined) return protocolError("CURVE MESSAGE failed to authenticate");
-    const inner = plaintext[0];
-    return {
-      flags: ((inner & 1) !== 0 ? MORE : 0) | ((inner & INNER_COMMAND) !== 0 ? COMMAND : 0),
-      body: plaintext.subarray(1),
-    };
+    return plaintext;
   }
 
   #hello(host: HandshakeHost, body: Uint8Array): HandshakeStep {
@@ -344,20 +345,33 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
   #shortNonce(prefix: Uint8Array): Uint8Array {
     const nonce = this.#nonce;
     nonce.set(prefix, 0);
-    writeU64(nonce, 16, this.#nextNonce++);
+    const value = this.#nextNonce++;
+    const high = Math.floor(value / 0x100000000);
+    nonce[16] = high >>> 24;
+    nonce[17] = (high >>> 16) & 0xff;
+    nonce[18] = (high >>> 8) & 0xff;
+    nonce[19] = high & 0xff;
+    nonce[20] = value >>> 24;
+    nonce[21] = (value >>> 16) & 0xff;
+    nonce[22] = (value >>> 8) & 0xff;
+    nonce[23] = value & 0xff;
     return nonce;
   }
 
   /** The peer's nonce after `prefix`, refused unless strictly above the last one seen. */
   #peerNonceBytes(prefix: Uint8Array, short: Uint8Array): Uint8Array | ZmqError {
-    const value = readU64(short);
-    if (value <= this.#peerNonce) {
+    const high = ((short[0] << 24) | (short[1] << 16) | (short[2] << 8) | short[3]) >>> 0;
+    const low = ((short[4] << 24) | (short[5] << 16) | (short[6] << 8) | short[7]) >>> 0;
+    if (high < this.#peerNonceHigh || (high === this.#peerNonceHigh && low <= this.#peerNonceLow)) {
       return protocolError(
-        `CURVE nonce ${value} is not above the last one, ${this.#peerNonce}: replayed or reordered`,
+        `CURVE nonce ${high * 0x100000000 + low} is not above the last one, ` +
+          `${this.#peerNonceHigh * 0x100000000 + this.#peerNonceLow}: replayed or reordered`,
       );
     }
-    this.#peerNonce = value;
-    const nonce = new Uint8Array(24);
+    this.#peerNonceHigh = high;
+    this.#peerNonceLow = low;
+    // Reused: every nonce is handed to the crypto at once, which copies it.
+    const nonce = this.#peerNonce;
     nonce.set(prefix, 0);
     nonce.set(short, 16);
     return nonce;
@@ -368,12 +382,4 @@ function unexpected(name: string, expected: string): HandshakeStep {
   return protocolError(
     `unexpected ${JSON.stringify(name)} command during the CURVE handshake (expected ${expected})`,
   );
-}
-
-function writeU64(bytes: Uint8Array, at: number, value: bigint): void {
-  new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(at, value);
-}
-
-function readU64(bytes: Uint8Array): bigint {
-  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0);
 }

@@ -27,10 +27,13 @@ export type HandshakeStep = "continue" | "pending" | "ready" | ZmqError;
  * every frame (CURVE encrypts each one into a MESSAGE command).
  */
 export interface TrafficCodec {
-  /** Encodes one outgoing frame; returns the flags and body to put on the wire. */
-  wrap(flags: number, body: Uint8Array): { flags: number; body: Uint8Array };
-  /** Decodes one incoming wire frame into the frame it carries, or fails. */
-  unwrap(flags: number, body: Uint8Array): { flags: number; body: Uint8Array } | ZmqError;
+  /** Encodes one outgoing frame (flags MORE and COMMAND) into the body of a wire data frame. */
+  wrap(flags: number, body: Uint8Array): Uint8Array;
+  /**
+   * Decodes one incoming wire frame into the frame it carries: its first byte
+   * holds the carried frame's flags (0x01 MORE, 0x02 COMMAND), the rest its body.
+   */
+  unwrap(body: Uint8Array): Uint8Array | ZmqError;
 }
 
 /**

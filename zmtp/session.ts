@@ -221,12 +221,8 @@ export class Session implements FrameSink, HandshakeHost {
     const traffic = this.#mechanism.traffic;
     for (let i = 0; i <= last; i++) {
       const flags = i < last ? MORE : 0;
-      if (traffic === undefined) {
-        this.#out.frame(flags, frames[i]);
-      } else {
-        const wrapped = traffic.wrap(flags, frames[i]);
-        this.#out.frame(wrapped.flags, wrapped.body);
-      }
+      if (traffic === undefined) this.#out.frame(flags, frames[i]);
+      else this.#out.frame(0, traffic.wrap(flags, frames[i]));
     }
   }
 
@@ -245,12 +241,8 @@ export class Session implements FrameSink, HandshakeHost {
   /** Queues a command frame. */
   sendCommand(body: Uint8Array): void {
     const traffic = this.#mechanism.traffic;
-    if (traffic === undefined || this.#phase !== PHASE_READY) {
-      this.#out.frame(COMMAND, body);
-    } else {
-      const wrapped = traffic.wrap(COMMAND, body);
-      this.#out.frame(wrapped.flags, wrapped.body);
-    }
+    if (traffic === undefined || this.#phase !== PHASE_READY) this.#out.frame(COMMAND, body);
+    else this.#out.frame(0, traffic.wrap(COMMAND, body));
   }
 
   /**
@@ -333,13 +325,13 @@ export class Session implements FrameSink, HandshakeHost {
     this.#heardSinceTtl = true;
     const traffic = this.#mechanism.traffic;
     if (traffic !== undefined && this.#phase === PHASE_READY) {
-      const unwrapped = traffic.unwrap(flags, body);
-      if (unwrapped instanceof ZmqError) {
-        this.#fail(unwrapped, "protocol");
+      const carried = traffic.unwrap(body);
+      if (carried instanceof ZmqError) {
+        this.#fail(carried, "protocol");
         return false;
       }
-      flags = unwrapped.flags;
-      body = unwrapped.body;
+      flags = ((carried[0] & 1) !== 0 ? MORE : 0) | ((carried[0] & 2) !== 0 ? COMMAND : 0);
+      body = carried.subarray(1);
     }
     if ((flags & COMMAND) !== 0) return this.#command(body);
     if (this.#phase !== PHASE_READY) {
