@@ -829,7 +829,6 @@ function asZmqError(error: unknown, address: string): ZmqError {
   return new ZmqError("EINVAL", `cannot bind ${address}`, { cause: error });
 }
 
-
 /** The IP (or ipc path) of a peer address, without the port, as ZAP wants it. */
 function hostOf(peerAddress: string): string {
   const bracketed = /^\[(.*)\]:\d+$/.exec(peerAddress);
