@@ -38,6 +38,7 @@ describe("ZAP requests and replies", () => {
     const dealer = plainClient({ routingId: "client-id" });
     try {
       await router.bind("tcp://127.0.0.1:0");
+      const handshake = router.events.next("handshake");
       dealer.connect(router.lastEndpoint!);
       const request = await zap.next();
       assert.deepEqual(requestTexts(request), [
@@ -67,6 +68,16 @@ describe("ZAP requests and replies", () => {
       assert.equal(peer.getText("X-Empty"), "");
       assert.equal(peer.getText("Socket-Type"), "DEALER");
       assert.equal(peer.getText("Identity"), "client-id");
+      // The same properties, as the application sees them: on the "handshake" event.
+      const properties = (await handshake).properties;
+      const text = (name: string): string | undefined => {
+        const value = properties?.get(name);
+        return value === undefined ? undefined : new TextDecoder().decode(value);
+      };
+      assert.deepEqual(
+        ["User-Id", "X-Foo", "X-Empty", "Socket-Type", "Identity"].map(text),
+        ["alice", "bar", "", "DEALER", "client-id"],
+      );
       await router.send([id, "back"]);
       assert.deepEqual(texts(await dealer.receive()), ["back"]);
       assert.equal(zap.requests.length, 1);
