@@ -1,37 +1,13 @@
 // Our Dealer and Router against libzmq's, over tcp and ipc, each side binding in turn.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Dealer, Router } from "../../mod.ts";
-import { ipcAddress, type LibzmqPeer, startLibzmqPeer } from "../fixtures/libzmq.ts";
+import { linkWithLibzmq } from "../fixtures/libzmq_link.ts";
+import { libzmqPeerPerFile } from "../fixtures/libzmq_per_file.ts";
 import { interopMessages, plain } from "../fixtures/messages.ts";
 
 const encoder = new TextEncoder();
-let peer: LibzmqPeer;
-let count = 0;
-
-before(async () => {
-  peer = await startLibzmqPeer();
-});
-after(async () => {
-  await peer.stop();
-});
-
-/** Binds the side that binds and connects the other, on a fresh address of the transport. */
-async function link(
-  transport: "tcp" | "ipc",
-  weBind: boolean,
-  ours: Dealer | Router,
-  theirs: string,
-): Promise<void> {
-  const address = transport === "tcp" ? "tcp://127.0.0.1:0" : ipcAddress("dealer-router");
-  if (weBind) {
-    await ours.bind(address);
-    await peer.connect(theirs, ours.lastEndpoint!);
-  } else {
-    const endpoint = await peer.bind(theirs, address);
-    ours.connect(endpoint);
-  }
-}
+const { peer, name: socketName } = libzmqPeerPerFile();
 
 for (const transport of ["tcp", "ipc"] as const) {
   for (const weBind of [true, false]) {
@@ -39,36 +15,36 @@ for (const transport of ["tcp", "ipc"] as const) {
 
     describe(`interop over ${transport}, ${direction}`, () => {
       test("our Dealer ↔ libzmq Router: routing id, every frame shape, replies", async () => {
-        const name = `router${count++}`;
-        await peer.socket(name, "Router");
+        const name = socketName("router");
+        await peer().socket(name, "Router");
         const dealer = new Dealer({ routingId: "our-dealer" });
         try {
-          await link(transport, weBind, dealer, name);
+          await linkWithLibzmq(peer(), transport, weBind, dealer, name);
           const messages = interopMessages();
           for (const message of messages) await dealer.send(message);
           for (const message of messages) {
-            const [id, ...frames] = await peer.receive(name);
+            const [id, ...frames] = await peer().receive(name);
             assert.deepEqual(id, encoder.encode("our-dealer"));
             assert.deepEqual(frames, message);
-            await peer.send(name, [id, ...frames]);
+            await peer().send(name, [id, ...frames]);
           }
           for (const message of messages) {
             assert.deepEqual(plain(await dealer.receive()), message);
           }
         } finally {
           dealer.close();
-          await peer.close(name);
+          await peer().close(name);
         }
       });
 
       test("our Router ↔ libzmq Dealer: peer identity honoured, every frame shape, replies", async () => {
-        const name = `dealer${count++}`;
-        await peer.socket(name, "Dealer", { routingId: "their-dealer" });
+        const name = socketName("dealer");
+        await peer().socket(name, "Dealer", { routingId: "their-dealer" });
         const router = new Router();
         try {
-          await link(transport, weBind, router, name);
+          await linkWithLibzmq(peer(), transport, weBind, router, name);
           const messages = interopMessages();
-          for (const message of messages) await peer.send(name, message);
+          for (const message of messages) await peer().send(name, message);
           for (const message of messages) {
             const [id, ...frames] = await router.receive();
             assert.deepEqual(plain([id]), [encoder.encode("their-dealer")]);
@@ -76,30 +52,30 @@ for (const transport of ["tcp", "ipc"] as const) {
             await router.send([id, ...frames]);
           }
           for (const message of messages) {
-            assert.deepEqual(await peer.receive(name), message);
+            assert.deepEqual(await peer().receive(name), message);
           }
         } finally {
           router.close();
-          await peer.close(name);
+          await peer().close(name);
         }
       });
 
       test("our Router generates a libzmq-style id for an anonymous libzmq Dealer", async () => {
-        const name = `anon${count++}`;
-        await peer.socket(name, "Dealer");
+        const name = socketName("anon");
+        await peer().socket(name, "Dealer");
         const router = new Router();
         try {
-          await link(transport, weBind, router, name);
-          await peer.send(name, "hi");
+          await linkWithLibzmq(peer(), transport, weBind, router, name);
+          await peer().send(name, "hi");
           const [id, body] = await router.receive();
           assert.equal(id.length, 5);
           assert.equal(id[0], 0);
           assert.deepEqual(plain([body]), [encoder.encode("hi")]);
           await router.send([id, "back"]);
-          assert.deepEqual(await peer.receive(name), [encoder.encode("back")]);
+          assert.deepEqual(await peer().receive(name), [encoder.encode("back")]);
         } finally {
           router.close();
-          await peer.close(name);
+          await peer().close(name);
         }
       });
     });

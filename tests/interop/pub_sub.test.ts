@@ -1,54 +1,14 @@
 // Our Publisher and Subscriber against libzmq's, over tcp and ipc, each side binding in turn.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Publisher, Subscriber } from "../../mod.ts";
-import { ipcAddress, type LibzmqPeer, startLibzmqPeer } from "../fixtures/libzmq.ts";
+import { linkWithLibzmq } from "../fixtures/libzmq_link.ts";
+import { libzmqPeerPerFile } from "../fixtures/libzmq_per_file.ts";
 import { interopMessages, plain } from "../fixtures/messages.ts";
+import { untilSubscribed } from "../fixtures/security.ts";
 
 const encoder = new TextEncoder();
-let peer: LibzmqPeer;
-let count = 0;
-
-before(async () => {
-  peer = await startLibzmqPeer();
-});
-after(async () => {
-  await peer.stop();
-});
-
-async function link(
-  transport: "tcp" | "ipc",
-  weBind: boolean,
-  ours: Publisher | Subscriber,
-  theirs: string,
-): Promise<void> {
-  const address = transport === "tcp" ? "tcp://127.0.0.1:0" : ipcAddress("pub-sub");
-  if (weBind) {
-    await ours.bind(address);
-    await peer.connect(theirs, ours.lastEndpoint!);
-  } else {
-    const endpoint = await peer.bind(theirs, address);
-    ours.connect(endpoint);
-  }
-}
-
-/**
- * A subscription reaches the publisher some time after the connection: there
- * is no event for it on a PUB socket, so publish a probe until the first one
- * is received. This waits for delivery itself, and is bounded by the receive's
- * own timeout.
- */
-async function untilSubscribed(
-  publish: () => Promise<void>,
-  received: Promise<unknown>,
-): Promise<void> {
-  let done = false;
-  const arrived = received.then(() => (done = true));
-  while (!done) {
-    await publish();
-    await Promise.race([arrived, new Promise((resolve) => setTimeout(resolve, 5))]);
-  }
-}
+const { peer, name: socketName } = libzmqPeerPerFile();
 
 /** With the topic prefix "A", messages are the interop shapes whose first frame starts with "A". */
 function topicMessages(): Uint8Array[][] {
@@ -66,15 +26,15 @@ for (const transport of ["tcp", "ipc"] as const) {
 
     describe(`interop over ${transport}, ${direction}`, () => {
       test("our Publisher → libzmq Subscriber: filtered by prefix, every frame shape", async () => {
-        const name = `sub${count++}`;
-        await peer.socket(name, "Subscriber");
-        await peer.subscribe(name, "A");
+        const name = socketName("sub");
+        await peer().socket(name, "Subscriber");
+        await peer().subscribe(name, "A");
         const publisher = new Publisher();
         try {
-          await link(transport, weBind, publisher, name);
+          await linkWithLibzmq(peer(), transport, weBind, publisher, name);
           await untilSubscribed(
             () => publisher.send(["A-probe"]),
-            peer.receive(name),
+            peer().receive(name),
           );
           // Probes still in flight arrive first; "A-start" marks the end of them.
           await publisher.send(["B-filtered"]);
@@ -84,29 +44,31 @@ for (const transport of ["tcp", "ipc"] as const) {
             await publisher.send(["B-filtered", "out"]);
             await publisher.send(message);
           }
-          let first = await peer.receive(name);
-          while (new TextDecoder().decode(first[0]) === "A-probe") first = await peer.receive(name);
+          let first = await peer().receive(name);
+          while (new TextDecoder().decode(first[0]) === "A-probe") {
+            first = await peer().receive(name);
+          }
           assert.deepEqual(first, [encoder.encode("A-start")]);
-          for (const message of messages) assert.deepEqual(await peer.receive(name), message);
+          for (const message of messages) assert.deepEqual(await peer().receive(name), message);
         } finally {
           publisher.close();
-          await peer.close(name);
+          await peer().close(name);
         }
       });
 
       test("libzmq Publisher → our Subscriber: filtered by prefix, every frame shape", async () => {
-        const name = `pub${count++}`;
-        await peer.socket(name, "Publisher");
+        const name = socketName("pub");
+        await peer().socket(name, "Publisher");
         const subscriber = new Subscriber();
         subscriber.subscribe("A");
         try {
-          await link(transport, weBind, subscriber, name);
-          await untilSubscribed(() => peer.send(name, ["A-probe"]), subscriber.receive());
+          await linkWithLibzmq(peer(), transport, weBind, subscriber, name);
+          await untilSubscribed(() => peer().send(name, ["A-probe"]), subscriber.receive());
           const messages = topicMessages();
-          await peer.send(name, ["A-start"]);
+          await peer().send(name, ["A-start"]);
           for (const message of messages) {
-            await peer.send(name, ["B-filtered", "out"]);
-            await peer.send(name, message);
+            await peer().send(name, ["B-filtered", "out"]);
+            await peer().send(name, message);
           }
           let first = await subscriber.receive();
           while (new TextDecoder().decode(first[0]) === "A-probe") {
@@ -118,7 +80,7 @@ for (const transport of ["tcp", "ipc"] as const) {
           }
         } finally {
           subscriber.close();
-          await peer.close(name);
+          await peer().close(name);
         }
       });
     });
