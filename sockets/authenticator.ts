@@ -103,40 +103,46 @@ export class Authenticator {
   }
 
   async #serve(router: Router): Promise<void> {
-    for await (const [id, delimiter, version, requestId, ...rest] of router) {
-      if (delimiter === undefined || version === undefined || rest.length < 4) continue;
-      const [domain, address, _identity, mechanism, ...credentials] = rest;
-      const request: AuthRequest = {
-        domain: fromUtf8(domain),
-        address: fromUtf8(address),
-        mechanism: fromUtf8(mechanism) as MechanismName,
-        ...credentialsOf(fromUtf8(mechanism), credentials),
-      };
-      let decision: AuthDecision;
-      try {
-        decision = await this.#decide(request);
-      } catch (error) {
-        decision = { status: 500, statusText: String(error) };
-      }
-      const answer = typeof decision === "boolean"
-        ? { status: decision ? 200 : 400 } as const
-        : decision;
-      const metadata = new Metadata(
-        Object.entries(answer.metadata ?? {}).map((
-          [name, value],
-        ) => [name, typeof value === "string" ? utf8(value) : value]),
-      );
-      await router.send([
-        id,
-        new Uint8Array(0),
-        version,
-        requestId,
-        String(answer.status),
-        answer.statusText ?? (answer.status === 200 ? "OK" : "refused"),
-        answer.userId ?? "",
-        metadata.encode(),
-      ]).catch(() => {});
+    for await (const request of router) {
+      // Each request is answered on its own, so a slow decision delays only its own handshake.
+      void this.#answer(router, request);
     }
+  }
+
+  async #answer(router: Router, frames: Uint8Array[]): Promise<void> {
+    const [id, delimiter, version, requestId, ...rest] = frames;
+    if (delimiter === undefined || version === undefined || rest.length < 4) return;
+    const [domain, address, _identity, mechanism, ...credentials] = rest;
+    const request: AuthRequest = {
+      domain: fromUtf8(domain),
+      address: fromUtf8(address),
+      mechanism: fromUtf8(mechanism) as MechanismName,
+      ...credentialsOf(fromUtf8(mechanism), credentials),
+    };
+    let decision: AuthDecision;
+    try {
+      decision = await this.#decide(request);
+    } catch (error) {
+      decision = { status: 500, statusText: String(error) };
+    }
+    const answer = typeof decision === "boolean"
+      ? { status: decision ? 200 : 400 } as const
+      : decision;
+    const metadata = new Metadata(
+      Object.entries(answer.metadata ?? {}).map((
+        [name, value],
+      ) => [name, typeof value === "string" ? utf8(value) : value]),
+    );
+    await router.send([
+      id,
+      new Uint8Array(0),
+      version,
+      requestId,
+      String(answer.status),
+      answer.statusText ?? (answer.status === 200 ? "OK" : "refused"),
+      answer.userId ?? "",
+      metadata.encode(),
+    ]).catch(() => {});
   }
 
   #decide(request: AuthRequest): AuthDecision | Promise<AuthDecision> {
