@@ -3,8 +3,8 @@
  * (X25519, HSalsa20 `beforenm`, XSalsa20-Poly1305 `crypto_box_afternm` = `crypto_secretbox`),
  * for each candidate library on the runtime that runs this file: `node`, `deno run -A` or `bun`.
  *
- * The libraries are not dependencies of monocoque. Install them in a scratch project and point
- * this file at it (postinstall scripts are not needed by any of them):
+ * Only libsodium-wrappers (the one chosen) is a dependency of monocoque. Install all the
+ * candidates in a scratch project and point this file at it (none needs a postinstall script):
  *
  *     mkdir /tmp/cryptobench && cd /tmp/cryptobench && echo '{"type":"module"}' > package.json
  *     npm install --ignore-scripts @noble/curves @noble/ciphers libsodium-wrappers \
