@@ -38,9 +38,9 @@ export interface Connection {
   /** The peer's address: `ip:port` for tcp, the path for ipc. */
   readonly remoteAddress: string;
   /**
-   * Allocates a buffer of the type the runtime's reads deliver (Node's and
-   * Bun's `Buffer`), for data assembled from several reads; absent where a
-   * plain Uint8Array is that type.
+   * Allocates a buffer of the type the runtime's reads deliver (a Uint8Array
+   * subclass on Node and Bun), for data assembled from several reads; absent
+   * where a plain Uint8Array is that type.
    */
   readonly allocate?: (size: number) => Uint8Array;
 }

@@ -40,7 +40,7 @@ export function bindInproc(name: string, accept: InprocAccept): void {
 }
 
 /**
- * Whether something is bound at `name` in this process.
+ * Whether something is bound at `name` within this program.
  *
  * @example
  * ```ts

@@ -85,7 +85,7 @@ export class Metadata {
       if (valueLength > bytes.length - at) {
         return protocolError(`malformed metadata: property "${name}" claims ${valueLength} bytes`);
       }
-      // A copy: the value outlives the chunk it came in (and Buffer.slice would not copy).
+      // A copy: the value outlives the chunk it came in (and Node's slice would not copy).
       metadata.#entries.push([name, new Uint8Array(bytes.subarray(at, at + valueLength))]);
       at += valueLength;
     }

@@ -168,7 +168,8 @@ export class Session implements FrameSink, HandshakeHost {
 
   /**
    * Makes the buffers of frames that span reads with `allocate`, so that they
-   * are of the same type as the views into received chunks (Node's Buffer).
+   * are of the same type as the views into received chunks (the runtime's own
+   * Uint8Array subclass on Node and Bun).
    */
   set allocate(allocate: Allocate) {
     this.#decoder.allocate = allocate;
