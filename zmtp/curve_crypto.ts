@@ -10,7 +10,10 @@ export interface CurveCrypto {
   randomBytes(n: number): Uint8Array;
   /** The X25519 public key of a 32-byte secret key. */
   publicKey(secretKey: Uint8Array): Uint8Array;
-  /** `crypto_box_beforenm`: the shared key of X25519(secret, public) through HSalsa20. */
+  /**
+   * `crypto_box_beforenm`: the shared key of X25519(secret, public) through HSalsa20.
+   * Throws for a public key of small order (libsodium refuses those).
+   */
   sharedKey(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array;
   /** XSalsa20-Poly1305 with a 32-byte key and 24-byte nonce: 16-byte tag, then the ciphertext. */
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;

@@ -212,11 +212,10 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     const clientTransient = body.slice(80, 112);
     const nonce = this.#peerNonceBytes(HELLO_PREFIX, body.subarray(112, 120));
     if (nonce instanceof ZmqError) return nonce;
-    const opened = crypto.open(
-      crypto.sharedKey(clientTransient, role.secretKey),
-      nonce,
-      body.subarray(120, 200),
-    );
+    const helloKey = peerSharedKey(crypto, clientTransient, role.secretKey);
+    const opened = helloKey === undefined
+      ? undefined
+      : crypto.open(helloKey, nonce, body.subarray(120, 200));
     if (opened === undefined) {
       return protocolError("CURVE HELLO does not open with our key: wrong server key?");
     }
@@ -235,7 +234,7 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     this.#cookieKey = cookieKey;
     const welcomeNonce = this.#test.welcomeNonce ?? crypto.randomBytes(16);
     const box = crypto.seal(
-      crypto.sharedKey(clientTransient, role.secretKey),
+      helloKey!,
       concatBytes([WELCOME_PREFIX, welcomeNonce]),
       concatBytes([this.#transientPublic, cookie]),
     );
@@ -261,11 +260,16 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     }
     const serverTransient = opened.slice(0, 32);
     const cookie = opened.slice(32, 128);
+    const sessionKey = peerSharedKey(crypto, serverTransient, this.#transientSecret);
+    const vouchKey = peerSharedKey(crypto, serverTransient, role.secretKey);
+    if (sessionKey === undefined || vouchKey === undefined) {
+      return protocolError("CURVE WELCOME carries a transient key of small order");
+    }
     this.#peerTransient = serverTransient;
-    this.#sessionKey = crypto.sharedKey(serverTransient, this.#transientSecret);
+    this.#sessionKey = sessionKey;
     const vouchNonce = this.#test.vouchNonce ?? crypto.randomBytes(16);
     const vouch = crypto.seal(
-      crypto.sharedKey(serverTransient, role.secretKey),
+      vouchKey,
       concatBytes([VOUCH_PREFIX, vouchNonce]),
       concatBytes([this.#transientPublic, role.serverKey]),
     );
@@ -303,8 +307,9 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     const opened = crypto.open(this.#sessionKey, nonce, body.subarray(113));
     if (opened === undefined) return protocolError("CURVE INITIATE does not open");
     const clientKey = opened.slice(0, 32);
-    const vouch = crypto.open(
-      crypto.sharedKey(clientKey, this.#transientSecret),
+    const vouchKey = peerSharedKey(crypto, clientKey, this.#transientSecret);
+    const vouch = vouchKey === undefined ? undefined : crypto.open(
+      vouchKey,
       concatBytes([VOUCH_PREFIX, opened.subarray(32, 48)]),
       opened.subarray(48, 128),
     );
@@ -375,6 +380,23 @@ export class CurveMechanism implements Mechanism, TrafficCodec {
     nonce.set(prefix, 0);
     nonce.set(short, 16);
     return nonce;
+  }
+}
+
+/**
+ * The shared key with a public key the peer chose, or undefined for one that
+ * yields none (a point of small order, such as all zeros): libsodium refuses
+ * it by throwing, and libzmq treats it as a box that does not open.
+ */
+function peerSharedKey(
+  crypto: CurveCrypto,
+  publicKey: Uint8Array,
+  secretKey: Uint8Array,
+): Uint8Array | undefined {
+  try {
+    return crypto.sharedKey(publicKey, secretKey);
+  } catch {
+    return undefined;
   }
 }
 
