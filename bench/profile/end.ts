@@ -1,0 +1,79 @@
+/**
+ * One end of the quick A/B measurements in bench/NOTES.md, written with the
+ * idiomatic API; runs unchanged on node, `deno run -A` and bun. With
+ * `zeromq` as the first argument (Node only) the npm package runs instead;
+ * with a path to a checkout's mod.ts, that checkout (for A/B against a baseline).
+ *
+ *     end.ts <monocoque|zeromq|path/mod.ts> pull <endpoint> <size> <count>   binds; prints {"msgs","seconds"}
+ *     end.ts <monocoque|zeromq|path/mod.ts> push <endpoint> <size> <count>   connects and sends
+ *     end.ts <monocoque|zeromq|path/mod.ts> rep  <endpoint> <size>           binds; echoes until killed
+ *     end.ts <monocoque|zeromq|path/mod.ts> req  <endpoint> <size> <count>   connects; prints {"rounds","meanUs"}
+ *
+ * The receiving end prints "ready" once bound. Timing starts at the first
+ * message received, so connection setup is not counted. Both ends of
+ * Push → Pull also report the CPU seconds they spent (user + system), which
+ * other load on the machine disturbs less than wall time.
+ *
+ * @module
+ */
+
+const [implementation, mode, endpoint, sizeText, countText] = process.argv.slice(2);
+const size = Number(sizeText);
+const count = Number(countText ?? 0);
+// deno-lint-ignore no-explicit-any
+const zmq: any = implementation === "zeromq"
+  ? await import("zeromq")
+  : await import(implementation.endsWith("mod.ts") ? implementation : "../../mod.ts");
+const payload = new Uint8Array(size);
+
+function cpuSince(start: { user: number; system: number }): number {
+  const now = process.cpuUsage();
+  return (now.user - start.user + now.system - start.system) / 1e6;
+}
+
+if (mode === "pull") {
+  const pull = new zmq.Pull();
+  await pull.bind(endpoint);
+  console.log("ready");
+  let received = 0;
+  let start = 0;
+  let cpu = process.cpuUsage();
+  for await (const _message of pull) {
+    if (received === 0) {
+      start = performance.now();
+      cpu = process.cpuUsage();
+    }
+    if (++received === count) break;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ msgs: count, seconds, cpuSeconds: cpuSince(cpu) }));
+  pull.close();
+} else if (mode === "push") {
+  const push = new zmq.Push();
+  push.connect(endpoint);
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < count; i++) await push.send(payload);
+  push.close();
+  console.log(JSON.stringify({ cpuSeconds: cpuSince(cpu) }));
+} else if (mode === "rep") {
+  const rep = new zmq.Reply();
+  await rep.bind(endpoint);
+  console.log("ready");
+  for await (const message of rep) await rep.send(message);
+} else if (mode === "req") {
+  const req = new zmq.Request();
+  req.connect(endpoint);
+  const warmup = Math.floor(count / 10);
+  let start = 0;
+  for (let i = 0; i < count + warmup; i++) {
+    if (i === warmup) start = performance.now();
+    await req.send(payload);
+    await req.receive();
+  }
+  const meanUs = (performance.now() - start) * 1000 / count;
+  console.log(JSON.stringify({ rounds: count, meanUs }));
+  req.close();
+} else {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}
