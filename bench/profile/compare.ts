@@ -101,7 +101,6 @@ async function pair(
 }
 
 const median = (xs: number[]) => xs.slice().sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-Math.max(2000, Math.min(2_000_000, Math.floor(4e9 / 4 / Math.max(size, 64) / 1)));
 
 for (const size of sizes) {
   const results: Record<string, number[]> = {};
