@@ -235,7 +235,10 @@ async function listen(endpoint: Endpoint, accept: AcceptConnection): Promise<Lis
     return new NodeListener(server, target, socketFile);
   }
   try {
-    await listenOn(server, { host: bindHost(endpoint.host), port: endpoint.port });
+    // Node's default of 511 overflows when thousands of peers connect at once while JavaScript
+    // runs handshakes, and each overflowed SYN waits 1 s, 3 s, 7 s... to be retried by the
+    // peer's kernel. Linux caps this at net.core.somaxconn.
+    await listenOn(server, { host: bindHost(endpoint.host), port: endpoint.port, backlog: 4096 });
   } catch (error) {
     throw toZmqError(error, "listen", `cannot bind ${target}`);
   }
