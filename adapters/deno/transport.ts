@@ -18,8 +18,14 @@ import { hostPort } from "../host_port.ts";
 import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
 import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
-/** Bytes asked of each read: large enough for bulk transfers, one syscall per 64 KiB. */
+/** Most bytes asked of one read: large enough for bulk transfers, one syscall per 64 KiB. */
 const READ_SIZE = 64 * 1024;
+/**
+ * Fewest bytes asked of one read. A pending read holds its buffer for as long as the
+ * connection is idle, so reads start small and grow while they come back full: ten thousand
+ * quiet connections must not pin 64 KiB each.
+ */
+const MIN_READ_SIZE = 2 * 1024;
 /**
  * Reads up to this size are copied out into an exact-size chunk and the read
  * buffer is reused: the handler may keep views of its chunks (zero-copy
@@ -107,6 +113,8 @@ class DenoConnection implements Connection {
   #stash: Uint8Array[] = [];
   /** A read buffer whose bytes were copied out, reused by the next read. */
   #spare: Uint8Array | undefined;
+  /** Size of the next read buffer: doubles after a full read, halves after a nearly empty one. */
+  #readSize = MIN_READ_SIZE;
 
   constructor(conn: Deno.Conn, remoteAddress: string, accept: AcceptConnection) {
     this.#conn = conn;
@@ -167,7 +175,7 @@ class DenoConnection implements Connection {
 
   async #readLoop(): Promise<void> {
     while (this.#wantsRead()) {
-      const buffer = this.#spare ?? new Uint8Array(READ_SIZE);
+      const buffer = this.#spare ?? new Uint8Array(this.#readSize);
       this.#spare = undefined;
       let count: number | null;
       try {
@@ -181,10 +189,13 @@ class DenoConnection implements Connection {
         this.#eof = true;
         break;
       }
+      const size = this.#readSize;
+      if (count === buffer.length) this.#readSize = Math.min(READ_SIZE, size * 2);
+      else if (count < buffer.length / 8) this.#readSize = Math.max(MIN_READ_SIZE, size / 2);
       let chunk: Uint8Array;
       if (count <= COPY_LIMIT) {
         chunk = buffer.slice(0, count);
-        this.#spare = buffer;
+        if (buffer.length === this.#readSize) this.#spare = buffer;
       } else {
         // The handler owns this buffer from now on; the next read gets a fresh one.
         chunk = buffer.subarray(0, count);
