@@ -27,7 +27,9 @@
  * second per sender (default 400), `--burst=N` extra messages back to back every
  * `--burst-every=S` seconds (defaults 1000 and 5), `--cut-every=S` (default 4),
  * `--kill-every=S` (default 15), `--patterns=a,b` (default all), `--mechanisms=null,curve`,
- * `--report-every=S` (progress table, default 60), `--json=FILE` (also write the summary).
+ * `--report-every=S` (progress table, default 60), `--json=FILE` (also write the summary),
+ * `--inject=loss|duplicate` (a self-test: every sender skips or repeats one number in 5000, so
+ * the run must fail).
  *
  * Exits 0 when every check passed, 1 otherwise; the last line printed is
  * `SOAK_SUMMARY {json}`.
@@ -174,6 +176,7 @@ interface Options {
   mechanisms: Mechanism[];
   reportEvery: number;
   json: string | undefined;
+  inject: "loss" | "duplicate" | undefined;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -189,6 +192,7 @@ function parseOptions(argv: readonly string[]): Options {
     mechanisms: [...MECHANISMS],
     reportEvery: 60,
     json: undefined,
+    inject: undefined,
   };
   const args = [...argv];
   while (args.length > 0) {
@@ -242,6 +246,12 @@ function parseOptions(argv: readonly string[]): Options {
         break;
       case "json":
         options.json = value;
+        break;
+      case "inject":
+        if (value !== "loss" && value !== "duplicate") {
+          throw new RangeError(`--inject must be loss or duplicate: ${value}`);
+        }
+        options.inject = value;
         break;
       default:
         throw new TypeError(`unknown option --${match[1]}`);
@@ -493,6 +503,7 @@ class Instance {
       burst: this.options.burst,
       burstEvery: this.options.burstEvery * 1000,
       requestTimeout: 1000,
+      inject: this.options.inject,
     };
     switch (spec.bind) {
       case "tcp":

@@ -78,6 +78,8 @@ export interface WorkerConfig {
   readonly burstEvery: number;
   /** Lazy-pirate request timeout in ms. */
   readonly requestTimeout: number;
+  /** Fakes a fault of the library to prove the checks catch it: skip or repeat a number. */
+  readonly inject?: "loss" | "duplicate";
 }
 
 const config: WorkerConfig = JSON.parse(process.env.SOAK_CONFIG ?? "{}");
@@ -91,10 +93,13 @@ const counters = {
   disconnects: 0,
   handshakeErrors: 0,
   filterErrors: 0,
+  unroutable: 0,
+  injected: 0,
   errors: 0,
 };
 const errors: string[] = [];
 const tally = new Tally();
+let injectedLast = false;
 let stopping = false;
 const stopWaiters: (() => void)[] = [];
 const sockets = new Set<Socket>();
@@ -193,6 +198,13 @@ async function pace(sendOne: () => Promise<void>): Promise<void> {
 }
 
 function nextMessage(topic: Uint8Array = TOPIC): Uint8Array {
+  // A self-test of the checks: every 5000th number is skipped (looks lost) or sent twice.
+  if (config.inject !== undefined && counters.sent % 5000 === 4999 && !injectedLast) {
+    injectedLast = true;
+    counters.injected++;
+    if (config.inject === "loss") counters.sent++;
+    else return encodeMessage(topic, config.senderId, counters.sent - 1, Date.now(), 24);
+  } else injectedLast = false;
   const seq = counters.sent++;
   return encodeMessage(topic, config.senderId, seq, Date.now(), messageSize(seq));
 }
@@ -211,7 +223,13 @@ async function echo(socket: Reply | Router | Pair): Promise<void> {
     try {
       await socket.send(message);
     } catch (error) {
-      if (!socket.closed) fail("echo send", error);
+      if (socket.closed) return;
+      // A mandatory Router refuses a reply to a peer whose connection broke: lost at a fault.
+      if (error instanceof Error && "code" in error && error.code === "EHOSTUNREACH") {
+        counters.unroutable++;
+        continue;
+      }
+      fail("echo send", error);
       return;
     }
   }
@@ -310,11 +328,13 @@ async function main(): Promise<void> {
     case "reply":
     case "router":
     case "pair-echo": {
+      // A mandatory Router waits at the high-water mark instead of dropping the reply, so that
+      // Dealer → Router loses only what a broken connection held.
       const socket = asServer(
         config.role === "reply"
           ? new Reply()
           : config.role === "router"
-          ? new Router()
+          ? new Router({ mandatory: true })
           : new Pair(),
       );
       await socket.bind(config.bind!);
