@@ -57,7 +57,9 @@ export class FanOut {
   readonly #subscriptions = new PipeTrie();
   /** In manual mode, what each peer asked for: reported as cancelled when the peer leaves. */
   readonly #requested = new PipeTrie();
-  /** Scratch set of the pipes matching the message being sent. */
+  /** Scratch list of the subscriber sets matching the message being sent. */
+  readonly #matchedSets: ReadonlySet<Pipe>[] = [];
+  /** Scratch set of the pipes matching the message being sent, when several topics match. */
   readonly #matched = new Set<Pipe>();
 
   /** @param listener told of subscription changes and upstream messages. */
@@ -142,28 +144,42 @@ export class FanOut {
    * sent, wait for room and try again.
    */
   send(message: Message): boolean {
+    const sets = this.#matchedSets;
+    const count = this.#subscriptions.collect(message[0], sets);
+    if (this.invertMatching) return this.#sendUnmatched(message, sets, count);
+    // Most often one topic matches (every subscriber on ""): its set is the target list as it is.
+    if (count <= 1) return count === 0 || this.#sendTo(sets[0], message);
+    // A pipe subscribed to several prefixes of the message gets it once.
     const matched = this.#matched;
-    this.#subscriptions.match(message[0], (pipe) => matched.add(pipe));
-    const invert = this.invertMatching;
-    // Inverted, the targets are the pipes that did not match; either way only connected ones.
-    const candidates = invert ? this.#pipes : matched;
+    for (let i = 0; i < count; i++) for (const pipe of sets[i]) matched.add(pipe);
     try {
-      if (this.noDrop) {
-        for (const pipe of candidates) {
-          if (pipe.engine !== undefined && matched.has(pipe) !== invert && !pipe.hasRoom) {
-            return false;
-          }
-        }
-      }
-      for (const pipe of candidates) {
-        if (pipe.engine !== undefined && matched.has(pipe) !== invert && pipe.hasRoom) {
-          pipe.send(message);
-        }
-      }
-      return true;
+      return this.#sendTo(matched, message);
     } finally {
       matched.clear();
     }
+  }
+
+  /** Sends to the connected `pipes` with room (with `noDrop`, to all of them or to none). */
+  #sendTo(pipes: ReadonlySet<Pipe>, message: Message): boolean {
+    if (this.noDrop) {
+      for (const pipe of pipes) if (pipe.engine !== undefined && !pipe.hasRoom) return false;
+    }
+    for (const pipe of pipes) if (pipe.engine !== undefined && pipe.hasRoom) pipe.send(message);
+    return true;
+  }
+
+  /** Sends to the connected pipes in none of the first `count` of `sets` (ZMQ_INVERT_MATCHING). */
+  #sendUnmatched(message: Message, sets: readonly ReadonlySet<Pipe>[], count: number): boolean {
+    const target = (pipe: Pipe): boolean => {
+      if (pipe.engine === undefined) return false;
+      for (let i = 0; i < count; i++) if (sets[i].has(pipe)) return false;
+      return true;
+    };
+    if (this.noDrop) {
+      for (const pipe of this.#pipes) if (target(pipe) && !pipe.hasRoom) return false;
+    }
+    for (const pipe of this.#pipes) if (target(pipe) && pipe.hasRoom) pipe.send(message);
+    return true;
   }
 
   #subscription(pipe: Pipe, subscribe: boolean, topic: Uint8Array): void {

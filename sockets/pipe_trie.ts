@@ -94,12 +94,26 @@ export class PipeTrie {
    * prefixes is visited once per prefix.
    */
   match(data: Uint8Array, visit: (pipe: Pipe) => void): void {
+    const sets: ReadonlySet<Pipe>[] = [];
+    const count = this.collect(data, sets);
+    for (let i = 0; i < count; i++) for (const pipe of sets[i]) visit(pipe);
+  }
+
+  /**
+   * Puts into `sets`, from index 0, the subscriber set of every topic that is
+   * a prefix of `data` and has subscribers, shortest first, and returns how
+   * many; entries past that count are left as they were. Walks the first
+   * bytes of `data` once and allocates nothing once `sets` has grown, so a
+   * publisher can route each message without garbage.
+   */
+  collect(data: Uint8Array, sets: ReadonlySet<Pipe>[]): number {
+    let count = 0;
     let node: PipeTrieNode | undefined = this.#root;
     for (let i = 0;; i++) {
-      for (const pipe of node.pipes) visit(pipe);
-      if (i === data.length) return;
+      if (node.pipes.size > 0) sets[count++] = node.pipes;
+      if (i === data.length || node.children.size === 0) return count;
       node = node.children.get(data[i]);
-      if (node === undefined) return;
+      if (node === undefined) return count;
     }
   }
 }
