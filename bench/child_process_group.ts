@@ -76,6 +76,22 @@ export function integerArg(args: Map<string, string>, name: string, fallback: nu
   return value;
 }
 
+/**
+ * The command that runs `script` (relative to the repository) on `runtime`, with the
+ * runtime's binary from `<repo>/node_modules/.bin`.
+ *
+ * @example
+ * ```ts
+ * const command = runtimeCommand("deno", "bench/memory_end.ts"); // [".../deno", "run", "-A", ...]
+ * ```
+ */
+export function runtimeCommand(runtime: Runtime, script: string): string[] {
+  const path = join(ROOT, script);
+  if (runtime === "node") return [join(BIN, "node"), path];
+  if (runtime === "deno") return [join(BIN, "deno"), "run", "-A", path];
+  return [join(BIN, "bun"), path];
+}
+
 /** Resident-memory statistics of one process over a run, in MiB. */
 export interface RssSummary {
   /** Highest VmRSS sampled. */
@@ -96,7 +112,7 @@ export interface RssSummary {
  *
  * @example
  * ```ts
- * const pull = new Child("pull", "deno", "bench/memory_end.ts", ["pull"]);
+ * const pull = new Child("pull", runtimeCommand("deno", "bench/memory_end.ts"), ["pull"]);
  * const ready = await pull.next("ready");
  * pull.send({ type: "go" });
  * ```
@@ -115,18 +131,12 @@ export class Child {
   #hwm = 0;
 
   /**
-   * Starts `script` (relative to the repository) on `runtime` with `args`.
+   * Starts `command` (a program and its first arguments, see `runtimeCommand`) with `args`.
    * @param label name in reports.
    */
-  constructor(label: string, runtime: Runtime, script: string, args: readonly string[]) {
+  constructor(label: string, command: readonly string[], args: readonly string[]) {
     this.label = label;
-    const path = join(ROOT, script);
-    const [command, prefix] = runtime === "node"
-      ? [join(BIN, "node"), []]
-      : runtime === "deno"
-      ? [join(BIN, "deno"), ["run", "-A"]]
-      : [join(BIN, "bun"), []];
-    this.#child = spawn(command, [...prefix, path, ...args], {
+    this.#child = spawn(command[0], [...command.slice(1), ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["pipe", "pipe", "pipe"],
@@ -290,7 +300,7 @@ export interface CaseOutcome {
  * ```
  */
 export async function runCase(
-  name: "memory" | "scale",
+  name: string,
   runtime: Runtime,
   timeoutMs: number,
   children: Child[],

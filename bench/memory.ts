@@ -33,6 +33,7 @@ import {
   parseArgs,
   runCase,
   runtimeArg,
+  runtimeCommand,
 } from "./child_process_group.ts";
 
 const SIZE = 1024;
@@ -48,7 +49,7 @@ if (payload !== "fresh" && payload !== "ring") {
   throw new TypeError(`--payload must be fresh or ring, not ${payload}`);
 }
 
-const pull = new Child("pull", runtime, "bench/memory_end.ts", [
+const pull = new Child("pull", runtimeCommand(runtime, "bench/memory_end.ts"), [
   "pull",
   String(count),
   String(SIZE),
@@ -59,7 +60,7 @@ const children = [pull];
 
 await runCase("memory", runtime, timeoutMs, children, async () => {
   const { endpoint } = await pull.next("ready");
-  const push = new Child("push", runtime, "bench/memory_end.ts", [
+  const push = new Child("push", runtimeCommand(runtime, "bench/memory_end.ts"), [
     "push",
     String(count),
     String(SIZE),

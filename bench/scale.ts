@@ -18,7 +18,14 @@
  */
 
 import process from "node:process";
-import { Child, integerArg, parseArgs, runCase, runtimeArg } from "./child_process_group.ts";
+import {
+  Child,
+  integerArg,
+  parseArgs,
+  runCase,
+  runtimeArg,
+  runtimeCommand,
+} from "./child_process_group.ts";
 
 const args = parseArgs(process.argv.slice(2));
 const runtime = runtimeArg(args);
@@ -26,7 +33,7 @@ const dealers = integerArg(args, "dealers", 10_000);
 const processes = integerArg(args, "processes", 1);
 const timeoutMs = integerArg(args, "timeout", 300) * 1000;
 
-const router = new Child("router", runtime, "bench/scale_end.ts", ["router"]);
+const router = new Child("router", runtimeCommand(runtime, "bench/scale_end.ts"), ["router"]);
 const children = [router];
 
 await runCase("scale", runtime, timeoutMs, children, async () => {
@@ -35,7 +42,7 @@ await runCase("scale", runtime, timeoutMs, children, async () => {
   for (let i = 0; i < processes; i++) {
     const share = Math.floor(dealers / processes) + (i < dealers % processes ? 1 : 0);
     const label = processes === 1 ? "dealers" : `dealers-${i + 1}`;
-    const client = new Child(label, runtime, "bench/scale_end.ts", [
+    const client = new Child(label, runtimeCommand(runtime, "bench/scale_end.ts"), [
       "dealers",
       String(share),
       String(endpoint),
