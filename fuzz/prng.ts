@@ -5,6 +5,8 @@
  * @module
  */
 
+import { toHex } from "../core/bytes.ts";
+
 /**
  * Deterministic pseudo-random numbers from a 32-bit seed.
  *
@@ -96,4 +98,17 @@ export function hashBytes(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * Short bytes as hex, long ones as their length and hash: traces compare
+ * chunkings of the same input, and hex of megabyte frames would dominate.
+ *
+ * @example
+ * ```ts
+ * trace.push(`frame ${fingerprint(body)}`);
+ * ```
+ */
+export function fingerprint(bytes: Uint8Array): string {
+  return bytes.length <= 256 ? toHex(bytes) : `${bytes.length}#${hashBytes(bytes).toString(16)}`;
 }

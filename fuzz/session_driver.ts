@@ -15,6 +15,7 @@ import { Session } from "../zmtp/session.ts";
 import type { SocketTypeName } from "../zmtp/socket_type.ts";
 import type { ZapReply } from "../zmtp/zap.ts";
 import { InvariantError } from "./invariant.ts";
+import { fingerprint } from "./prng.ts";
 
 /** Frames that span reads and stay below this are allocated whole before their bytes arrive. */
 const GATHER_ABOVE = 1024 * 1024;
@@ -129,7 +130,7 @@ export function driveSession(
             throw new InvariantError(`a frame of ${frame.length} bytes over the ${limit} limit`);
           }
         }
-        trace.push(`message ${frames.map(toHex).join("|")}`);
+        trace.push(`message ${frames.map(fingerprint).join("|")}`);
       },
       subscription: (subscribe, topic) => {
         after("subscription");

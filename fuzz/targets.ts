@@ -23,7 +23,7 @@ import { NullMechanism } from "../zmtp/null_mechanism.ts";
 import { PlainMechanism } from "../zmtp/plain_mechanism.ts";
 import { chunkings } from "./chunkings.ts";
 import { InvariantError } from "./invariant.ts";
-import { hashBytes } from "./prng.ts";
+import { fingerprint, hashBytes } from "./prng.ts";
 import { record } from "./recorded_sessions.ts";
 import { type AuthMode, driveSession, type SessionSetup } from "./session_driver.ts";
 
@@ -67,7 +67,7 @@ function decodeTrace(chunks: readonly Uint8Array[], limit: number): string[] {
         if (limit >= 0 && body.length > limit) {
           throw new InvariantError(`a frame of ${body.length} bytes over the ${limit} limit`);
         }
-        trace.push(`${flags} ${toHex(body)}`);
+        trace.push(`${flags} ${fingerprint(body)}`);
         return true;
       },
     },
