@@ -237,5 +237,74 @@ for (const victim of VICTIMS) {
         await second?.stop();
       }
     });
+
+    test("a mandatory Router's sends waiting for a full peer fail with EHOSTUNREACH once it dies", async () => {
+      // 48 MiB for a peer that reads nothing: the kernel buffers take a few MiB, the pipe two
+      // messages, so most sends are still waiting for room when the peer is killed.
+      const COUNT = 48;
+      const router = new Router({ mandatory: true, sendHighWaterMark: 2 });
+      const peer = await victim.start();
+      try {
+        await router.bind("tcp://127.0.0.1:0");
+        await peer.socket("dealer", "Dealer", { routingId: "full", receiveHighWaterMark: 1 });
+        const ready = router.events.next("handshake");
+        await peer.connect("dealer", router.lastEndpoint!);
+        await ready;
+        const payload = new Uint8Array(1024 * 1024);
+        const outcomes = Array.from(
+          { length: COUNT },
+          () => router.send(["full", payload]).then(() => "sent", (error) => error.code),
+        );
+        const lost = router.events.next("disconnect");
+        await kill(peer);
+        await lost;
+        const settled = await Promise.all(outcomes);
+        const firstFailure = settled.indexOf("EHOSTUNREACH");
+        assert.ok(firstFailure >= 0, `no send failed: ${settled}`);
+        assert.deepEqual(
+          settled.slice(firstFailure),
+          Array(COUNT - firstFailure).fill("EHOSTUNREACH"),
+        );
+        assert.deepEqual(settled.slice(0, firstFailure), Array(firstFailure).fill("sent"));
+      } finally {
+        router.close();
+        await peer.stop();
+      }
+    });
+
+    test("an immediate Push has no queue while its Pull is dead, and a waiting send goes to the restarted one", async () => {
+      // With ZMQ_IMMEDIATE the pipe goes with the connection: nothing queues for a dead peer.
+      const push = new Push({ immediate: true, reconnectInterval: 50 });
+      let first: LibzmqPeer | undefined = await victim.start();
+      let second: LibzmqPeer | undefined;
+      try {
+        await first.socket("pull", "Pull");
+        const endpoint = await first.bind("pull", "tcp://127.0.0.1:0");
+        const ready = push.events.next("handshake");
+        push.connect(endpoint);
+        await ready;
+        await push.send("before");
+        assert.deepEqual(await first.receive("pull"), [bytes("before")]);
+
+        const lost = push.events.next("disconnect");
+        await kill(first);
+        first = undefined;
+        await lost;
+        push.sendTimeout = 0;
+        await assert.rejects(push.send("nowhere to go"), { code: "EAGAIN" });
+        push.sendTimeout = -1;
+        const waiting = push.send("after");
+
+        second = await victim.start();
+        await second.socket("pull", "Pull");
+        await second.bind("pull", endpoint);
+        await waiting;
+        assert.deepEqual(await second.receive("pull"), [bytes("after")]);
+      } finally {
+        push.close();
+        await first?.stop();
+        await second?.stop();
+      }
+    });
   });
 }
