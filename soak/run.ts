@@ -832,6 +832,14 @@ function judgeRss(
   return result;
 }
 
+/** An end's latest RSS sample, as `name#incarnation MiB`. */
+function rssNow(end: End): string {
+  const incarnation = end.current;
+  const last = incarnation?.rss[incarnation.rss.length - 1];
+  const mib = last === undefined ? "-" : (last[1] / MiB).toFixed(1);
+  return `${end.spec.name}#${end.incarnations.length} ${mib}`;
+}
+
 function pad(value: string | number, width: number): string {
   return String(value).padStart(width);
 }
@@ -911,9 +919,16 @@ async function main(): Promise<void> {
     rssTimer = setInterval(sample, RSS_EVERY_MS);
     sample();
     reportTimer = setInterval(() => {
-      log(`progress\n${table(instances.map((instance) => instance.judge(false)))}`);
+      const rssLines = instances.map((instance) =>
+        `${instance.label.padEnd(30)} ${[...instance.ends.values()].map(rssNow).join("  ")}`
+      );
+      log(
+        `progress\n${table(instances.map((instance) => instance.judge(false)))}\n` +
+          `RSS now (MiB; #n: the process's incarnation)\n${rssLines.join("\n")}`,
+      );
     }, options.reportEvery * 1000);
-    const endAt = started + durationMs;
+    // The N minutes count from when every pattern runs: starting many processes takes a while.
+    const endAt = Date.now() + durationMs;
     while (Date.now() < endAt && !interrupted) await sleep(Math.min(1000, endAt - Date.now()));
   } finally {
     clearInterval(reportTimer);
