@@ -59,8 +59,6 @@ export class FanOut {
   readonly #requested = new PipeTrie();
   /** Scratch list of the subscriber sets matching the message being sent. */
   readonly #matchedSets: ReadonlySet<Pipe>[] = [];
-  /** Scratch set of the pipes matching the message being sent, when several topics match. */
-  readonly #matched = new Set<Pipe>();
 
   /** @param listener told of subscription changes and upstream messages. */
   constructor(listener: FanOutListener) {
@@ -147,34 +145,22 @@ export class FanOut {
     const sets = this.#matchedSets;
     const count = this.#subscriptions.collect(message[0], sets);
     if (this.invertMatching) return this.#sendUnmatched(message, sets, count);
-    // Most often one topic matches (every subscriber on ""): its set is the target list as it is.
-    if (count <= 1) return count === 0 || this.#sendTo(sets[0], message);
-    // A pipe subscribed to several prefixes of the message gets it once.
-    const matched = this.#matched;
-    for (let i = 0; i < count; i++) for (const pipe of sets[i]) matched.add(pipe);
-    try {
-      return this.#sendTo(matched, message);
-    } finally {
-      matched.clear();
-    }
-  }
-
-  /** Sends to the connected `pipes` with room (with `noDrop`, to all of them or to none). */
-  #sendTo(pipes: ReadonlySet<Pipe>, message: Message): boolean {
     if (this.noDrop) {
-      for (const pipe of pipes) if (pipe.engine !== undefined && !pipe.hasRoom) return false;
+      for (let i = 0; i < count; i++) {
+        for (const pipe of sets[i]) if (pipe.engine !== undefined && !pipe.hasRoom) return false;
+      }
     }
-    for (const pipe of pipes) if (pipe.engine !== undefined && pipe.hasRoom) pipe.send(message);
+    for (let i = 0; i < count; i++) {
+      for (const pipe of sets[i]) {
+        if (pipe.engine !== undefined && pipe.hasRoom && !inAny(sets, i, pipe)) pipe.send(message);
+      }
+    }
     return true;
   }
 
   /** Sends to the connected pipes in none of the first `count` of `sets` (ZMQ_INVERT_MATCHING). */
   #sendUnmatched(message: Message, sets: readonly ReadonlySet<Pipe>[], count: number): boolean {
-    const target = (pipe: Pipe): boolean => {
-      if (pipe.engine === undefined) return false;
-      for (let i = 0; i < count; i++) if (sets[i].has(pipe)) return false;
-      return true;
-    };
+    const target = (pipe: Pipe): boolean => pipe.engine !== undefined && !inAny(sets, count, pipe);
     if (this.noDrop) {
       for (const pipe of this.#pipes) if (target(pipe) && !pipe.hasRoom) return false;
     }
@@ -200,4 +186,15 @@ export class FanOut {
     }
     if (report) this.#listener.subscription(subscribe, topic, pipe);
   }
+}
+
+/**
+ * Whether `pipe` is in one of the first `count` of `sets`. A pipe subscribed to several
+ * prefixes of a message is in several sets: it gets the message from the first only. There
+ * are as many sets as matching topics, a handful at most, so this beats building a set of
+ * targets for every message.
+ */
+function inAny(sets: readonly ReadonlySet<Pipe>[], count: number, pipe: Pipe): boolean {
+  for (let i = 0; i < count; i++) if (sets[i].has(pipe)) return true;
+  return false;
 }
