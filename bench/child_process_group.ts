@@ -232,6 +232,23 @@ export class Child {
     if (Number.isFinite(hwm)) this.#hwm = Math.max(this.#hwm, hwm / 1024);
   }
 
+  /**
+   * CPU time the process has used so far (user and system, every thread), in seconds, read
+   * from /proc/<pid>/stat at 100 ticks a second; NaN once it has ended. Less disturbed by
+   * other load on the machine than wall-clock time.
+   */
+  cpuSeconds(): number {
+    if (this.#exit !== undefined || this.#child.pid === undefined) return NaN;
+    try {
+      const stat = readFileSync(`/proc/${this.#child.pid}/stat`, "utf8");
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return NaN;
+    }
+  }
+
   /** The memory samples so far. */
   rss(): RssSummary {
     const samples = this.#rss;

@@ -71,6 +71,8 @@ interface Run {
   readonly most: number;
   readonly seconds: number;
   readonly sendSeconds: number;
+  /** CPU time of each process from the start signal to the end, over the messages delivered. */
+  readonly cpuMicrosPerDelivery: { pub: number; sub: number };
   readonly peakRssMiB: { pub: number; sub: number };
   readonly problem?: string;
 }
@@ -96,9 +98,11 @@ async function run(impl: string): Promise<Run> {
       const sub = new Child("sub", cmd, ["sub", String(endpoint), String(subscribers)]);
       children.push(sub);
       await sub.next("ready");
+      const cpuBefore = [pub.cpuSeconds(), sub.cpuSeconds()];
       pub.send({ type: "go" });
       const sent = await pub.next("sent");
       const done = await sub.next("done");
+      const cpu = [pub.cpuSeconds() - cpuBefore[0], sub.cpuSeconds() - cpuBefore[1]];
       children.forEach((child) => child.sample());
       const received = Number(done.received);
       const seconds = Number(done.seconds);
@@ -110,6 +114,10 @@ async function run(impl: string): Promise<Run> {
         most: Number(done.most),
         seconds,
         sendSeconds: Number(sent.seconds),
+        cpuMicrosPerDelivery: {
+          pub: Math.round((cpu[0] / received) * 1e8) / 100,
+          sub: Math.round((cpu[1] / received) * 1e8) / 100,
+        },
         peakRssMiB: { pub: 0, sub: 0 },
       };
     };
@@ -130,6 +138,7 @@ async function run(impl: string): Promise<Run> {
       most: 0,
       seconds: 0,
       sendSeconds: 0,
+      cpuMicrosPerDelivery: { pub: NaN, sub: NaN },
       peakRssMiB: { pub: 0, sub: 0 },
       problem: `${error instanceof Error ? error.message : error}`,
     };
@@ -141,23 +150,27 @@ async function run(impl: string): Promise<Run> {
   }
 }
 
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 const results = new Map<string, Run[]>(impls.map((impl) => [impl, []]));
 try {
   for (let i = 0; i < runs; i++) {
     for (const impl of impls) {
       const result = await run(impl);
       results.get(impl)!.push(result);
+      const r = result;
+      const rate = Math.round(r.rate).toLocaleString("en");
+      const cpu =
+        `CPU µs/delivery pub ${r.cpuMicrosPerDelivery.pub} sub ${r.cpuMicrosPerDelivery.sub}`;
+      const rss = `RSS pub ${r.peakRssMiB.pub} sub ${r.peakRssMiB.sub} MiB`;
       process.stderr.write(
-        `[fanout ${impl} ${i + 1}/${runs}] ${
-          Math.round(result.rate).toLocaleString("en")
-        } msg/s delivered ` +
-          `(${result.received} in ${
-            result.seconds.toFixed(3)
-          } s, per subscriber ${result.least}-${result.most} of ${count}; ` +
-          `send loop ${
-            result.sendSeconds.toFixed(3)
-          } s; RSS pub ${result.peakRssMiB.pub} sub ${result.peakRssMiB.sub} MiB)` +
-          (result.problem === undefined ? "" : ` ${result.problem}`) + "\n",
+        `[fanout ${impl} ${i + 1}/${runs}] ${rate} msg/s delivered (${r.received} in ` +
+          `${r.seconds.toFixed(3)} s, per subscriber ${r.least}-${r.most} of ${count}; ` +
+          `send loop ${r.sendSeconds.toFixed(3)} s; ${cpu}; ${rss})` +
+          (r.problem === undefined ? "" : ` ${r.problem}`) + "\n",
       );
     }
   }
@@ -165,8 +178,7 @@ try {
   if (nativeDir !== undefined) rmSync(nativeDir, { recursive: true, force: true });
 }
 for (const [impl, list] of results) {
-  const sorted = [...list].sort((x, y) => x.rate - y.rate);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  const median = [...list].sort((x, y) => x.rate - y.rate)[Math.floor(list.length / 2)];
   const line = {
     type: "result",
     case: "fanout",
@@ -183,6 +195,10 @@ for (const [impl, list] of results) {
       count,
       burst,
       medianDeliveredPerSecond: Math.round(median.rate),
+      medianCpuMicrosPerDelivery: {
+        pub: medianOf(list.map((r) => r.cpuMicrosPerDelivery.pub)),
+        sub: medianOf(list.map((r) => r.cpuMicrosPerDelivery.sub)),
+      },
       deliveredPerSecond: list.map((r) => Math.round(r.rate)),
       deliveredFraction: list.map((r) =>
         Math.round((r.received / (count * subscribers)) * 1000) / 1000
