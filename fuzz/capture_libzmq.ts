@@ -21,6 +21,21 @@ const PLAIN_CLIENT = { plainUsername: "admin", plainPassword: "secret" };
 const TRAFFIC = ["hello", ["", "multi", "part"], "x".repeat(300), "last"] as const;
 
 const libzmq = await startLibzmqPeer();
+
+/** Saves what libzmq's `type` socket sent once its connection is over, and closes the relay. */
+async function keep(
+  relay: TcpRelay,
+  direction: "upstream" | "downstream",
+  target: string,
+  type: string,
+  mechanism: string,
+): Promise<void> {
+  await relay.waitForClosedConnections(1);
+  const comment = `What a libzmq ${libzmq.zmqVersion} ${type} (${mechanism.toUpperCase()}) sent.`;
+  const name = `libzmq_${type.toLowerCase()}`;
+  console.log(`saved ${saveInput("corpus", target, name, relay.capture(direction), comment)}`);
+  await relay.close();
+}
 // Our PLAIN server asks a ZAP handler, as libzmq's does when one is bound.
 const auth = new Authenticator({ passwords: { admin: "secret" } });
 await auth.start();
@@ -49,17 +64,8 @@ try {
         await libzmq.receive("dealer");
       }
       await libzmq.close("dealer");
-      await relay.waitForClosedConnections(1);
-      const path = saveInput(
-        "corpus",
-        `session_${mechanism}_server`,
-        "libzmq_dealer",
-        relay.capture("upstream"),
-        `What a libzmq ${libzmq.zmqVersion} DEALER (${mechanism.toUpperCase()}) sent to a ROUTER.`,
-      );
-      console.log(`saved ${path}`);
+      await keep(relay, "upstream", `session_${mechanism}_server`, "DEALER", mechanism);
       router.close();
-      await relay.close();
     }
     // A libzmq ROUTER server: its bytes are what our DEALER (the client) reads.
     {
@@ -83,17 +89,8 @@ try {
         await dealer.receive();
       }
       dealer.close();
-      await relay.waitForClosedConnections(1);
-      const path = saveInput(
-        "corpus",
-        `session_${mechanism}_client`,
-        "libzmq_router",
-        relay.capture("downstream"),
-        `What a libzmq ${libzmq.zmqVersion} ROUTER (${mechanism.toUpperCase()}) sent to a DEALER.`,
-      );
-      console.log(`saved ${path}`);
+      await keep(relay, "downstream", `session_${mechanism}_client`, "ROUTER", mechanism);
       await libzmq.close("router");
-      await relay.close();
     }
   }
 } finally {
