@@ -511,8 +511,11 @@ describe("over namespaced hosts with 5 % loss and a 10 s link cut", () => {
       // Mapped through the publisher's clock: the phase when each message was published.
       const phases = received.map((seq) => timeline.phase(publishedAt[seq]));
       for (const phase of phases) counts[phase]++;
+      const published = { before: 0, cut: 0, after: 0 };
+      for (const at of publishedAt.slice(0, received.at(-1)! + 1)) published[timeline.phase(at)]++;
       console.log(
-        `# subscriber ${client}: received by phase of publication ${JSON.stringify(counts)}`,
+        `# subscriber ${client}: by phase of publication, received ${JSON.stringify(counts)} ` +
+          `of ${JSON.stringify(published)} published up to the last one received`,
       );
       for (let i = 1; i < received.length; i++) {
         assert.ok(
