@@ -19,8 +19,8 @@ export const HEADER_LENGTH = 24;
 export const TOPIC: Uint8Array = new TextEncoder().encode("soak");
 /** A topic no subscriber subscribes to: receiving one is a filtering error. */
 export const OTHER_TOPIC: Uint8Array = new TextEncoder().encode("othr");
-/** At most this many gaps are kept per sender (the totals keep counting). */
-const MAX_GAPS = 200;
+/** At most this many gaps are kept per sender (`gapsDropped` counts the rest). */
+const MAX_GAPS = 100_000;
 
 /** One decoded message header. */
 export interface Header {
@@ -106,13 +106,11 @@ export interface SenderTally {
   maxLatency: number;
   /** Highest sequence number received (-1: none). */
   maxSeq: number;
-  /** Send time of the message with `maxSeq`. */
+  /** When the message with `maxSeq` was received. */
   maxReceivedAt: number;
-  /** Sequence numbers missing below `maxSeq` (kept up to date when a gap is filled). */
+  /** Sequence numbers missing below `maxSeq` (a late arrival makes it one less). */
   missing: number;
-  /** Gaps below `maxSeq` (the first MAX_GAPS of them). */
-  gaps: Gap[];
-  /** Gaps not kept in `gaps`. */
+  /** Gaps not kept in the tally's gap list (past the first 100 000). */
   gapsDropped: number;
 }
 
@@ -124,11 +122,18 @@ export interface SenderTally {
  * const tally = new Tally();
  * tally.add(decodeMessage(bytes));
  * tally.senders.get(1)?.unique;
+ * tally.gaps.get(1); // the ranges that never arrived
  * ```
  */
 export class Tally {
   /** Per sender id. */
   readonly senders: Map<number, SenderTally> = new Map();
+  /**
+   * The gaps below each sender's `maxSeq`, in the order they opened; only ever appended to (a
+   * late arrival inside a gap leaves it as it is: it is counted out of order, which fails a
+   * run anyway), so that a reader can take the new ones since it last looked.
+   */
+  readonly gaps: Map<number, Gap[]> = new Map();
   /** Bit set of the sequence numbers seen, per sender. */
   readonly #seen = new Map<number, Uint8Array>();
 
@@ -145,10 +150,10 @@ export class Tally {
         maxReceivedAt: 0,
         maxLatency: 0,
         missing: 0,
-        gaps: [],
         gapsDropped: 0,
       };
       this.senders.set(header.sender, tally);
+      this.gaps.set(header.sender, []);
     }
     tally.received++;
     tally.maxLatency = Math.max(tally.maxLatency, receivedAt - header.sentAt);
@@ -167,23 +172,17 @@ export class Tally {
           before: tally.maxReceivedAt,
           after: receivedAt,
         };
-        if (tally.gaps.length < MAX_GAPS) tally.gaps.push(gap);
+        const gaps = this.gaps.get(header.sender)!;
+        if (gaps.length < MAX_GAPS) gaps.push(gap);
         else tally.gapsDropped++;
       }
       tally.maxSeq = seq;
       tally.maxReceivedAt = receivedAt;
       return;
     }
-    // A late arrival fills a gap: it is out of order, and no longer missing.
+    // A late arrival: out of order, and no longer missing.
     tally.outOfOrder++;
     tally.missing--;
-    const index = tally.gaps.findIndex((gap) => gap.from <= seq && seq <= gap.to);
-    if (index === -1) return;
-    const gap = tally.gaps[index];
-    const parts: Gap[] = [];
-    if (gap.from < seq) parts.push({ ...gap, to: seq - 1, after: receivedAt });
-    if (seq < gap.to) parts.push({ ...gap, from: seq + 1, before: receivedAt });
-    tally.gaps.splice(index, 1, ...parts);
   }
 
   /** Sets the bit of `seq`; returns whether it was already set. */

@@ -61,7 +61,7 @@ const MECHANISMS = ["null", "curve"] as const;
 const FAULT_SLACK_MS = 1000;
 /** Faults stop this long before the senders are told to stop, so that all reconnects finish. */
 const QUIET_MS = 4000;
-/** How long receivers get after the senders stopped, for the last messages to arrive. */
+/** How long a receiver must have received nothing, after the senders stopped, to be done. */
 const DRAIN_MS = 3000;
 const RSS_EVERY_MS = 10_000;
 const MiB = 1024 * 1024;
@@ -309,7 +309,12 @@ interface WorkerCounters {
 interface WorkerReport {
   counters: WorkerCounters;
   senders: Record<string, SenderTally>;
+  /** Per sender, the gaps opened since the previous record. */
+  newGaps: Record<string, Gap[]>;
+  /** When the worker saw a connection of its own end or complete, since the previous record. */
+  newConnectionEvents: number[];
   errors: string[];
+  handshakeFailures: string[];
 }
 
 /** One process of an end: a killed end is restarted as a new incarnation. */
@@ -322,6 +327,8 @@ interface Incarnation {
   exitCode?: number | null;
   last?: WorkerReport;
   final?: WorkerReport;
+  /** Per sender, every gap its records carried. */
+  readonly gaps: Map<string, Gap[]>;
   /** [ms since the run started, RSS bytes]. */
   readonly rss: [number, number][];
   /** CPU seconds used, as of the last sample. */
@@ -375,6 +382,7 @@ class End {
       killed: false,
       rss: [],
       cpu: 0,
+      gaps: new Map(),
       stderr: [],
     };
     this.incarnations.push(incarnation);
@@ -400,9 +408,11 @@ class End {
             break;
           case "stats":
             incarnation.last = record as unknown as WorkerReport;
+            this.#addRecord(incarnation, incarnation.last);
             break;
           case "final":
             incarnation.final = record as unknown as WorkerReport;
+            this.#addRecord(incarnation, incarnation.final);
             break;
           case "error":
             this.#error(`${label}: ${record.message}`);
@@ -426,6 +436,17 @@ class End {
       });
     });
     return ready;
+  }
+
+  #addRecord(incarnation: Incarnation, report: WorkerReport): void {
+    for (const [sender, gaps] of Object.entries(report.newGaps ?? {})) {
+      let all = incarnation.gaps.get(sender);
+      if (all === undefined) incarnation.gaps.set(sender, all = []);
+      for (const gap of gaps) all.push(gap);
+    }
+    for (const at of report.newConnectionEvents ?? []) {
+      this.instance.faults.push({ at, kind: `${this.spec.name} saw a connection end or start` });
+    }
   }
 
   #error(text: string): void {
@@ -606,14 +627,35 @@ class Instance {
     this.stopping = true;
     const ends = [...this.ends.values()];
     // A lazy-pirate client finishes its last request, retrying: give it time.
-    await Promise.all(ends.filter((end) => end.spec.sender).map((end) => end.stop(30_000)));
-    await sleep(DRAIN_MS);
+    await Promise.all(ends.filter((end) => end.spec.sender).map((end) => end.stop(60_000)));
+    await this.#drained();
     await Promise.all(ends.filter((end) => !end.spec.sender).map((end) => end.stop(10_000)));
     for (const relay of this.relays.values()) await relay.close();
   }
 
   sampleRss(since: number): void {
     for (const end of this.ends.values()) end.sampleRss(since);
+  }
+
+  /**
+   * Resolves once the counting end has received nothing new for DRAIN_MS (at most a minute):
+   * on a busy machine the queues left when the senders stop take seconds to drain.
+   */
+  async #drained(): Promise<void> {
+    const counter = [...this.ends.values()].find((end) => end.spec.counter)!;
+    const received = (): number =>
+      Object.values(counter.current?.last?.senders ?? {}).reduce((sum, t) => sum + t.received, 0);
+    const deadline = Date.now() + 60_000;
+    let last = received();
+    let quietSince = Date.now();
+    while (counter.current?.endedAt === undefined && Date.now() < deadline) {
+      await sleep(250);
+      const now = received();
+      if (now !== last) {
+        last = now;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= DRAIN_MS) return;
+    }
   }
 
   /** Whether a fault happened between the receiving of the messages around a gap. */
@@ -636,12 +678,17 @@ class Instance {
     let lost = 0;
     let lostAtFaults = 0;
     let lostUnexplained = 0;
+    let gapCount = 0;
+    let gapsDropped = 0;
+    let largestGap = 0;
     const unexplainedGaps: Gap[] = [];
     const judgeGap = (gap: Gap, sender: Incarnation): void => {
       // A gap from the first message has nothing before it: it starts with the sender.
       if (gap.from === 0) gap = { ...gap, before: sender.startedAt };
       const size = gap.to - gap.from + 1;
       lost += size;
+      gapCount++;
+      largestGap = Math.max(largestGap, size);
       if (this.explained(gap.before, gap.after)) lostAtFaults += size;
       else {
         lostUnexplained += size;
@@ -653,6 +700,8 @@ class Instance {
       // The counting end's own tally, for an echo client; the receiver's, otherwise.
       const tallyOf = this.pattern.echo ? report : counted;
       const tally = tallyOf?.senders[String(incarnation.senderId)];
+      const gapsOf = this.pattern.echo ? incarnation : counter.current;
+      const gaps = gapsOf?.gaps.get(String(incarnation.senderId)) ?? [];
       // A killed sender's last report is up to a second old: the receiver may know more.
       const incarnationSent = Math.max(report?.counters.sent ?? 0, (tally?.maxSeq ?? -1) + 1);
       sent += incarnationSent;
@@ -670,14 +719,9 @@ class Instance {
       received += tally.unique;
       duplicates += tally.duplicates;
       outOfOrder += tally.outOfOrder;
-      // Gaps past the first 200 have no times: count them against the faults (conservative:
-      // they fail the run only if the kept ones already did).
-      for (const gap of tally.gaps) judgeGap(gap, incarnation);
-      const keptMissing = tally.gaps.reduce((sum, gap) => sum + gap.to - gap.from + 1, 0);
-      if (tally.missing > keptMissing) {
-        lost += tally.missing - keptMissing;
-        lostAtFaults += tally.missing - keptMissing;
-      }
+      gapsDropped += tally.gapsDropped;
+      // A late arrival (which fails the run) leaves its gap whole, counted as lost.
+      for (const gap of gaps) judgeGap(gap, incarnation);
       // Messages after the last one received.
       const trailing = incarnationSent - 1 - tally.maxSeq;
       if (trailing > 0 && (final || incarnation.endedAt !== undefined)) {
@@ -701,10 +745,14 @@ class Instance {
     let handshakeErrors = 0;
     let filterErrors = 0;
     let retries = 0;
+    const handshakeFailures: string[] = [];
     for (const end of this.ends.values()) {
       workerErrors.push(...end.errors);
       for (const incarnation of end.incarnations) {
         const report = incarnation.final ?? incarnation.last;
+        for (const failure of report?.handshakeFailures ?? []) {
+          if (handshakeFailures.length < 10) handshakeFailures.push(`${end.spec.name}: ${failure}`);
+        }
         handshakeErrors += report?.counters.handshakeErrors ?? 0;
         filterErrors += report?.counters.filterErrors ?? 0;
         retries += report?.counters.retries ?? 0;
@@ -719,6 +767,7 @@ class Instance {
       failures.push(`${lostUnexplained} lost away from any fault`);
     }
     if (this.errorCount > 0) failures.push(`${this.errorCount} errors`);
+    if (gapsDropped > 0) failures.push(`${gapsDropped} gaps too many to judge`);
     if (sent === 0 || received === 0) failures.push("no traffic");
     const warnings: string[] = [];
     if (this.pattern.promise === "best-effort" && lostUnexplained > 0) {
@@ -742,6 +791,9 @@ class Instance {
       cuts: [...this.relays.values()].reduce((sum, relay) => sum + relay.cuts, 0),
       kills: this.kills,
       handshakeErrors,
+      handshakeFailures,
+      gaps: gapCount,
+      largestGap,
       unexplainedGaps,
       errors: workerErrors,
       failures,
@@ -767,6 +819,10 @@ interface InstanceResult {
   cuts: number;
   kills: number;
   handshakeErrors: number;
+  handshakeFailures: string[];
+  /** Ranges of numbers that never arrived (each a run of consecutive numbers), trailing ones included. */
+  gaps: number;
+  largestGap: number;
   unexplainedGaps: Gap[];
   errors: string[];
   failures: string[];
@@ -846,15 +902,15 @@ function pad(value: string | number, width: number): string {
 
 function table(results: readonly InstanceResult[]): string {
   const header = `${"runtime/pattern/mech".padEnd(30)} ${pad("sent", 9)} ${pad("received", 9)} ` +
-    `${pad("lost", 7)} ${pad("@faults", 7)} ${pad("unexpl", 6)} ${pad("dup", 4)} ${
-      pad("ooo", 4)
-    } ` +
+    `${pad("lost", 7)} ${pad("@faults", 7)} ${pad("unexpl", 6)} ${pad("gaps", 5)} ${
+      pad("dup", 4)
+    } ${pad("ooo", 4)} ` +
     `${pad("reconn", 6)} ${pad("cuts", 5)} ${pad("kills", 5)} ${pad("retry", 5)} verdict`;
   const rows = results.map((r) =>
     `${`${r.runtime}/${r.pattern}/${r.mechanism}`.padEnd(30)} ${pad(r.sent, 9)} ` +
     `${pad(r.received, 9)} ${pad(r.lost, 7)} ${pad(r.lostAtFaults, 7)} ${
       pad(r.lostUnexplained, 6)
-    } ` +
+    } ${pad(r.gaps, 5)} ` +
     `${pad(r.duplicates, 4)} ${pad(r.outOfOrder, 4)} ${pad(r.reconnects, 6)} ${pad(r.cuts, 5)} ` +
     `${pad(r.kills, 5)} ${pad(r.retries, 5)} ` +
     (r.failures.length > 0 ? `FAIL ${r.failures.join("; ")}` : "ok") +
@@ -990,6 +1046,11 @@ async function main(): Promise<void> {
   }
   for (const result of results) {
     for (const error of result.errors.slice(0, 10)) console.log(`error: ${error}`);
+    for (const failure of result.handshakeFailures) {
+      console.log(
+        `handshake failure: ${result.runtime}/${result.pattern}/${result.mechanism} ${failure}`,
+      );
+    }
     for (const gap of result.unexplainedGaps.slice(0, 5)) {
       console.log(
         `gap: ${result.runtime}/${result.pattern}/${result.mechanism} seq ${gap.from}..${gap.to} ` +

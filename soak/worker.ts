@@ -102,7 +102,17 @@ const tally = new Tally();
 let injectedLast = false;
 let stopping = false;
 const stopWaiters: (() => void)[] = [];
-const sockets = new Set<Socket>();
+/** Per sender, how many of its gaps earlier records carried: each record carries the new ones. */
+const gapsEmitted = new Map<number, number>();
+/** What the first handshake failures said. */
+const handshakeFailures: string[] = [];
+/**
+ * When this process saw a connection of its own end or start: the orchestrator matches gaps
+ * against these too, because they are in this process's own order of events, which a busy
+ * machine does not shift against the receive times the way it shifts the relay's cut times.
+ */
+const connectionEvents: number[] = [];
+let connectionEventsEmitted = 0;
 
 function emit(record: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(record) + "\n");
@@ -115,29 +125,54 @@ function fail(where: string, error: unknown): void {
   emit({ type: "error", role: config.role, message: text });
 }
 
+/** The counts so far; gaps and connection events only as far as no earlier record carried them. */
 function snapshot(): Record<string, unknown> {
+  const eventsFrom = connectionEventsEmitted;
+  connectionEventsEmitted = connectionEvents.length;
   return {
     role: config.role,
     pid: process.pid,
     uptime: Date.now() - startedAt,
     counters,
     senders: Object.fromEntries(tally.senders),
+    newGaps: Object.fromEntries(
+      [...tally.gaps].map(([sender, gaps]) => {
+        const from = gapsEmitted.get(sender) ?? 0;
+        gapsEmitted.set(sender, gaps.length);
+        return [sender, gaps.slice(from)];
+      }),
+    ),
+    newConnectionEvents: connectionEvents.slice(eventsFrom),
     errors,
+    handshakeFailures,
   };
 }
 
 /** Watches a socket's monitor events for the reconnect and error counts. */
 function watch(socket: Socket): Socket {
-  sockets.add(socket);
   counters.socketsOpened++;
-  const count = (type: SocketEventType, key: keyof typeof counters): void => {
-    socket.events.on(type, () => counters[key]++);
+  const seen = (): void => {
+    if (connectionEvents.length < 100_000) connectionEvents.push(Date.now());
   };
-  count("handshake", "handshakes");
-  count("disconnect", "disconnects");
-  count("handshake:error:auth", "handshakeErrors");
-  count("handshake:error:protocol", "handshakeErrors");
-  count("handshake:error:other", "handshakeErrors");
+  socket.events.on("handshake", () => {
+    counters.handshakes++;
+    seen();
+  });
+  socket.events.on("disconnect", () => {
+    counters.disconnects++;
+    seen();
+  });
+  const failed = (type: SocketEventType): void => {
+    socket.events.on(type, (event) => {
+      counters.handshakeErrors++;
+      if (handshakeFailures.length < 20) {
+        handshakeFailures.push(`${type}: ${event.error?.code} ${event.error?.message}`);
+      }
+    });
+  };
+  failed("handshake:error:auth");
+  failed("handshake:error:protocol");
+  failed("handshake:error:other");
   return socket;
 }
 
@@ -270,9 +305,16 @@ async function echoClient(socket: Dealer | Pair): Promise<void> {
       fail("send", error);
     }
   });
-  // Wait a while for the replies still on their way (a bounded wait: some may be lost).
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && tally.senders.get(config.senderId)?.unique !== counters.sent) {
+  // Wait for the replies still on their way while they keep coming (a bounded wait: some
+  // may be lost); on a busy machine a full pipeline takes seconds to drain.
+  let lastUnique = -1;
+  let quietSince = Date.now();
+  while (tally.senders.get(config.senderId)?.unique !== counters.sent) {
+    const unique = tally.senders.get(config.senderId)?.unique ?? 0;
+    if (unique !== lastUnique) {
+      lastUnique = unique;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 5000) break;
     await sleep(50);
   }
   socket.close();
