@@ -8,7 +8,7 @@ import type { ZmqError } from "./errors.ts";
  *
  * @example
  * ```ts
- * const waiter = new Waiter<Message>(1000, signal, () => new ZmqError("EAGAIN", "no message within 1000 ms"));
+ * const waiter = new Waiter<Message>(1000, signal, (ms) => new ZmqError("EAGAIN", `no message within ${ms} ms`));
  * queue.push(waiter);
  * return waiter.promise;
  * ```
@@ -26,14 +26,19 @@ export class Waiter<T> {
   /**
    * @param timeout milliseconds before rejecting with `timeoutError()`; negative for none.
    * @param signal rejects with its reason when aborted.
-   * @param timeoutError the error for an expired timeout.
+   * @param timeoutError makes the error for an expired timeout, from the timeout (a function
+   *   shared by every waiter of a kind, so that a wait without a time limit allocates no closure).
    */
-  constructor(timeout: number, signal: AbortSignal | undefined, timeoutError: () => ZmqError) {
+  constructor(
+    timeout: number,
+    signal: AbortSignal | undefined,
+    timeoutError: (timeout: number) => ZmqError,
+  ) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    if (timeout >= 0) this.#timer = setTimeout(() => this.reject(timeoutError()), timeout);
+    if (timeout >= 0) this.#timer = setTimeout(() => this.reject(timeoutError(timeout)), timeout);
     if (signal !== undefined) {
       this.#signal = signal;
       this.#onAbort = () => this.reject(signal.reason);

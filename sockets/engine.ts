@@ -110,8 +110,9 @@ export class Engine extends ConnectionDriver implements SessionHandler {
   /** Writes the session's output, chunk by chunk. */
   protected writeOutput(connection: Connection): boolean {
     let writable = true;
-    for (const chunk of this.#session.takeOutput()) {
-      if (!connection.write(chunk)) writable = false;
+    const chunks = this.#session.takeOutput();
+    for (let i = 0; i < chunks.length; i++) {
+      if (!connection.write(chunks[i])) writable = false;
     }
     return writable;
   }

@@ -3,7 +3,10 @@ import type { Pipe } from "./pipe.ts";
 
 /**
  * Fair queueing (libzmq fq.cpp): one message from each pipe that has data, in
- * turn, so a busy peer cannot starve the others.
+ * turn, so a busy peer cannot starve the others. The active pipes live in
+ * the first `count` slots of an array that never shrinks, so a pipe that
+ * empties and fills again at every message (request/reply) costs no
+ * allocation.
  *
  * @example
  * ```ts
@@ -13,34 +16,36 @@ import type { Pipe } from "./pipe.ts";
  * ```
  */
 export class FairQueue {
-  readonly #active: Pipe[] = [];
+  readonly #active: (Pipe | undefined)[] = [];
+  #count = 0;
   #current = 0;
   /** The pipe the last message came from. */
   lastPipe: Pipe | undefined;
 
   /** A pipe has inbound messages. */
   readable(pipe: Pipe): void {
-    if (!this.#active.includes(pipe)) this.#active.push(pipe);
+    const active = this.#active;
+    for (let i = 0; i < this.#count; i++) if (active[i] === pipe) return;
+    active[this.#count++] = pipe;
   }
 
   /** Forgets a pipe at once, dropping it from the rotation. */
   remove(pipe: Pipe): void {
-    const index = this.#active.indexOf(pipe);
-    if (index < 0) return;
-    this.#active.splice(index, 1);
-    if (this.#current > index) this.#current--;
-    if (this.#current >= this.#active.length) this.#current = 0;
+    const active = this.#active;
+    for (let i = 0; i < this.#count; i++) {
+      if (active[i] === pipe) return this.#removeAt(i);
+    }
   }
 
   /** Takes the next message in turn, or undefined when no pipe has one. */
   read(): Message | undefined {
     const active = this.#active;
-    while (active.length > 0) {
-      if (this.#current >= active.length) this.#current = 0;
-      const pipe = active[this.#current];
+    while (this.#count > 0) {
+      if (this.#current >= this.#count) this.#current = 0;
+      const pipe = active[this.#current]!;
       const message = pipe.read();
       if (pipe.inbound.length === 0) {
-        active.splice(this.#current, 1);
+        this.#removeAt(this.#current);
       } else {
         this.#current++;
       }
@@ -50,5 +55,14 @@ export class FairQueue {
       }
     }
     return undefined;
+  }
+
+  #removeAt(index: number): void {
+    const active = this.#active;
+    const last = --this.#count;
+    for (let i = index; i < last; i++) active[i] = active[i + 1];
+    active[last] = undefined;
+    if (this.#current > index) this.#current--;
+    if (this.#current >= this.#count) this.#current = 0;
   }
 }

@@ -56,7 +56,7 @@ export class Pull extends Socket implements AsyncIterable<Message> {
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return messageIterator(() => this.receive(), () => this.receiveNow());
   }
 
   /** Routing: a new pipe joins this type's strategies. */

@@ -18,6 +18,10 @@ import type { Message } from "./message.ts";
 export class ReceiveTurn {
   readonly #busy: string;
   #waiting = false;
+  /** One handler for every failed wait, so a receive allocates no closure for it. */
+  readonly #failed = (): void => {
+    this.#waiting = false;
+  };
 
   /** @param busy the EFSM message for a receive while another waits. */
   constructor(busy: string) {
@@ -34,9 +38,7 @@ export class ReceiveTurn {
     // Cleared by taken() when the message is taken, or here when the wait fails.
     this.#waiting = true;
     const received = receive();
-    received.then(undefined, () => {
-      this.#waiting = false;
-    });
+    received.then(undefined, this.#failed);
     return received;
   }
 

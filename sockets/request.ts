@@ -8,7 +8,7 @@ import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
 import { ReceiveTurn } from "./receive_turn.ts";
 import { RouterProbe } from "./router_probe.ts";
-import { Socket, type WaitOptions } from "./socket.ts";
+import { RESOLVED, Socket, type WaitOptions } from "./socket.ts";
 import { applyTypeOptions } from "./type_options.ts";
 
 /** Options of a Request. */
@@ -64,6 +64,9 @@ export class Request extends Socket implements AsyncIterable<Message> {
   #replyPipe: Pipe | undefined;
   /** Calls to `send` not settled yet: a `receive` behind them is in order. */
   #sending = 0;
+  readonly #sendSettled = (): void => {
+    this.#sending--;
+  };
   readonly #turn = new ReceiveTurn(
     "a REQ socket is already waiting for the reply; one receive at a time",
   );
@@ -111,11 +114,11 @@ export class Request extends Socket implements AsyncIterable<Message> {
    */
   send(message: FrameLike | readonly FrameLike[], options?: WaitOptions): Promise<void> {
     const sent = this.sendMessage(toMessage(message), options);
-    this.#sending++;
-    const settled = (): void => {
-      this.#sending--;
-    };
-    sent.then(settled, settled);
+    // A request routed at once is settled already; only one still waiting (or failing) is tracked.
+    if (sent !== RESOLVED) {
+      this.#sending++;
+      sent.then(this.#sendSettled, this.#sendSettled);
+    }
     return sent;
   }
 
@@ -169,8 +172,9 @@ export class Request extends Socket implements AsyncIterable<Message> {
       );
     }
     const id = this.#correlate ? (this.#requestId + 1) >>> 0 : undefined;
-    const envelope = id === undefined ? [EMPTY] : [requestIdFrame(id), EMPTY];
-    if (!this.#out.send([...envelope, ...message])) return false;
+    const delimited = prepend(EMPTY, message);
+    const frames = id === undefined ? delimited : prepend(requestIdFrame(id), delimited);
+    if (!this.#out.send(frames)) return false;
     if (id !== undefined) this.#requestId = id;
     this.#replyPipe = this.#out.lastPipe;
     this.#awaitingReply = true;
@@ -208,6 +212,14 @@ export class Request extends Socket implements AsyncIterable<Message> {
     if (message.length < at + 2 || message[at].length !== 0) return undefined;
     return message.slice(at + 1);
   }
+}
+
+/** `frame`, then the frames of `message`, in one array allocated at its size. */
+function prepend(frame: Uint8Array, message: Message): Message {
+  const frames: Message = new Array(message.length + 1);
+  frames[0] = frame;
+  for (let i = 0; i < message.length; i++) frames[i + 1] = message[i];
+  return frames;
 }
 
 /** The id frame: libzmq copies the u32 in host byte order, little-endian on every platform we run. */

@@ -32,13 +32,17 @@ import {
 import { Pipe, type PipeOwner } from "./pipe.ts";
 import { SocketEvents } from "./socket_events.ts";
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * The settled promise `sendMessage` returns for a message routed at once; a
+ * socket type can compare with it to skip tracking a send that is done.
+ */
+export const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A `send` waiting for room: the message goes out when the waiter's turn comes. */
 class SendWaiter extends Waiter<void> {
   readonly message: Message;
   constructor(message: Message, timeout: number, signal: AbortSignal | undefined) {
-    super(timeout, signal, () => new ZmqError("EAGAIN", `no room to send within ${timeout} ms`));
+    super(timeout, signal, sendTimeoutError);
     this.message = message;
   }
 }
@@ -596,13 +600,23 @@ export abstract class Socket {
     }
     const timeout = this.#options.receiveTimeout;
     if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN", "no message to receive now"));
-    const waiter = new Waiter<Message>(
-      timeout,
-      signal,
-      () => new ZmqError("EAGAIN", `no message received within ${timeout} ms`),
-    );
+    const waiter = new Waiter<Message>(timeout, signal, receiveTimeoutError);
     this.#receiveWaiters.push(waiter);
     return waiter.promise;
+  }
+
+  /**
+   * The next message if one is queued and no `receive` waits before it;
+   * undefined otherwise, including when the socket is closed or cannot
+   * receive (`receiveMessage` then reports why). Never waits, never throws.
+   */
+  protected receiveNow(): Message | undefined {
+    if (this.#closed || this.#receiveWaiters.length > 0) return undefined;
+    try {
+      return this.xReceive();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every pipe that currently has a ready connection. */
@@ -817,6 +831,14 @@ export abstract class Socket {
   #assertOpen(): void {
     if (this.#closed) throw new ZmqError("ENOTSOCK", "the socket is closed");
   }
+}
+
+function sendTimeoutError(timeout: number): ZmqError {
+  return new ZmqError("EAGAIN", `no room to send within ${timeout} ms`);
+}
+
+function receiveTimeoutError(timeout: number): ZmqError {
+  return new ZmqError("EAGAIN", `no message received within ${timeout} ms`);
 }
 
 /** Removes the waiters at the front that timed out or were aborted. */

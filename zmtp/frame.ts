@@ -25,6 +25,9 @@ const MAX_RETAINED_BATCH = 256 * 1024;
  */
 export class FrameWriter {
   #batch: Uint8Array = new Uint8Array(0);
+  /** Where the part of the batch not yet handed over starts. */
+  #start = 0;
+  /** Where the next byte goes in the batch. */
   #length = 0;
   #chunks: Uint8Array[] = [];
   #pending = 0;
@@ -100,20 +103,23 @@ export class FrameWriter {
       this.#sealBatch();
       const capacity = Math.max(this.#nextCapacity, bytes);
       this.#batch = new Uint8Array(capacity);
+      this.#start = 0;
+      this.#length = 0;
     }
     return this.#batch;
   }
 
-  /** Moves the filled part of the batch into the chunk list; the rest of the batch is abandoned. */
+  /**
+   * Moves the filled part of the batch into the chunk list. The rest of the
+   * batch serves the next frames: bytes handed over are never written again,
+   * and small writes (a request, a reply) share one allocation over many turns.
+   */
   #sealBatch(): void {
-    if (this.#length === 0) return;
-    this.#chunks.push(this.#batch.subarray(0, this.#length));
+    const filled = this.#length - this.#start;
+    if (filled === 0) return;
+    this.#chunks.push(this.#batch.subarray(this.#start, this.#length));
     // Size the next batch after this one, so a steady stream needs one batch per turn.
-    this.#nextCapacity = Math.min(
-      MAX_RETAINED_BATCH,
-      Math.max(MIN_BATCH, this.#length * 2),
-    );
-    this.#batch = this.#batch.subarray(this.#length);
-    this.#length = 0;
+    this.#nextCapacity = Math.min(MAX_RETAINED_BATCH, Math.max(MIN_BATCH, filled * 2));
+    this.#start = this.#length;
   }
 }
