@@ -58,7 +58,7 @@ export abstract class SubscribingSocket extends Socket implements AsyncIterable<
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return messageIterator(() => this.receive(), () => this.receiveNow());
   }
 
   /**
