@@ -27,7 +27,10 @@ const args = Object.fromEntries(
 );
 const runtime = args.runtime ?? "node";
 const impls = (args.impl ?? "native,monocoque,raw").split(",");
-const sizes = (args.sizes ?? "8,1024,65536,1048576").split(",").map(Number);
+const sizes = (args.sizes ?? "8,1024,65536,1048576").split(",").filter((s) =>
+  s !== "" && s !== "none"
+)
+  .map(Number);
 const rounds = Number(args.rounds ?? 3);
 const rrRounds = Number(args.rr ?? 20000);
 const here = new URL(".", import.meta.url).pathname;
@@ -143,21 +146,24 @@ for (const size of sizes) {
 
 if (args["no-rr"] === undefined) {
   const results: Record<string, number[]> = {};
+  const cpus: Record<string, number[]> = {};
   for (let r = 0; r < rounds; r++) {
     for (const impl of impls) {
       const n = impl === "zeromq" ? Math.min(rrRounds, 10000) : rrRounds;
-      const { meanUs } = await pair(impl, "rep", "req", 8, n);
+      const { meanUs, cpuUs } = await pair(impl, "rep", "req", 8, n);
       (results[impl] ??= []).push(meanUs);
+      if (cpuUs !== undefined) (cpus[impl] ??= []).push(cpuUs);
     }
   }
   const raw = results.raw ? median(results.raw) : undefined;
   for (const impl of impls) {
     const m = median(results[impl]);
     const ratio = raw ? ` ${(m / raw).toFixed(2)}x raw` : "";
+    const cpu = cpus[impl] ? ` requester cpu/round ${median(cpus[impl]).toFixed(1)} us` : "";
     console.log(
       `req-rep 8 B ${impl.slice(0, 9).padEnd(9)} ${runtime.padEnd(4)} ${
         m.toFixed(1).padStart(7)
-      } us${ratio}  [${results[impl].map((x) => x.toFixed(1)).join(" ")}]`,
+      } us${ratio}${cpu}  [${results[impl].map((x) => x.toFixed(1)).join(" ")}]`,
     );
   }
 }

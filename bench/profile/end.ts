@@ -7,7 +7,7 @@
  *     end.ts <monocoque|zeromq|path/mod.ts> pull <endpoint> <size> <count>   binds; prints {"msgs","seconds"}
  *     end.ts <monocoque|zeromq|path/mod.ts> push <endpoint> <size> <count>   connects and sends
  *     end.ts <monocoque|zeromq|path/mod.ts> rep  <endpoint> <size>           binds; echoes until killed
- *     end.ts <monocoque|zeromq|path/mod.ts> req  <endpoint> <size> <count>   connects; prints {"rounds","meanUs"}
+ *     end.ts <monocoque|zeromq|path/mod.ts> req  <endpoint> <size> <count>   connects; prints {"rounds","meanUs","cpuUs"}
  *
  * The receiving end prints "ready" once bound. Timing starts at the first
  * message received, so connection setup is not counted. Both ends of
@@ -65,13 +65,17 @@ if (mode === "pull") {
   req.connect(endpoint);
   const warmup = Math.floor(count / 10);
   let start = 0;
+  let cpu = process.cpuUsage();
   for (let i = 0; i < count + warmup; i++) {
-    if (i === warmup) start = performance.now();
+    if (i === warmup) {
+      start = performance.now();
+      cpu = process.cpuUsage();
+    }
     await req.send(payload);
     await req.receive();
   }
   const meanUs = (performance.now() - start) * 1000 / count;
-  console.log(JSON.stringify({ rounds: count, meanUs }));
+  console.log(JSON.stringify({ rounds: count, meanUs, cpuUs: cpuSince(cpu) * 1e6 / count }));
   req.close();
 } else {
   console.error(`unknown mode ${mode}`);

@@ -5,18 +5,22 @@
  * kernel, so the CPU cost per message of the library alone can be compared
  * A/B with little noise. Runs on node, `deno run -A` and bun:
  *
- *     node bench/profile/memory_pair.ts [size=8] [count=2000000] [path/to/mod.ts]
+ *     node bench/profile/memory_pair.ts pushpull [size=8] [count=2000000] [path/to/mod.ts]
+ *     node bench/profile/memory_pair.ts reqrep   [size=8] [count=100000]  [path/to/mod.ts]
  *
- * Prints {"msgs","seconds","nsPerMsg"}; add `--cpu-prof` to profile both ends at once.
+ * Push → Pull prints {"msgs","seconds","nsPerMsg","cpuNsPerMsg"}, Request/Reply
+ * (one request in flight) {"rounds","meanUs","cpuUs"} (the CPU time moves less than wall time
+ * when other work shares the machine); add `--cpu-prof` to profile both ends at once.
  *
  * @module
  */
 import type { Connection, ConnectionHandler, Transport } from "../../core/transport.ts";
 import { registerTransport } from "../../core/transport_registry.ts";
 
-const [sizeText, countText, modPath] = process.argv.slice(2);
+const [modeText, sizeText, countText, modPath] = process.argv.slice(2);
+const mode = modeText ?? "pushpull";
 const size = Number(sizeText ?? 8);
-const count = Number(countText ?? 2_000_000);
+const count = Number(countText ?? (mode === "reqrep" ? 100_000 : 2_000_000));
 // deno-lint-ignore no-explicit-any
 const zmq: any = await import(modPath ?? "../../mod.ts");
 if (modPath !== undefined) {
@@ -80,22 +84,62 @@ function memoryTransport(): Transport {
   } as Transport;
 }
 
-const pull = new zmq.Pull();
-await pull.bind("ipc:///memory/pair");
-const push = new zmq.Push();
-push.connect("ipc:///memory/pair");
-const payload = new Uint8Array(size);
-const sending = (async () => {
-  for (let i = 0; i < count; i++) await push.send(payload);
-})();
-let received = 0;
-let start = 0;
-for await (const _message of pull) {
-  if (received === 0) start = performance.now();
-  if (++received === count) break;
+if (mode === "reqrep") {
+  const rep = new zmq.Reply();
+  await rep.bind("ipc:///memory/pair");
+  const req = new zmq.Request();
+  req.connect("ipc:///memory/pair");
+  const payload = new Uint8Array(size);
+  void (async () => {
+    for await (const message of rep) await rep.send(message);
+  })();
+  const warmup = Math.floor(count / 10);
+  let start = 0;
+  let cpu = process.cpuUsage();
+  for (let i = 0; i < count + warmup; i++) {
+    if (i === warmup) {
+      start = performance.now();
+      cpu = process.cpuUsage();
+    }
+    await req.send(payload);
+    await req.receive();
+  }
+  const used = process.cpuUsage(cpu);
+  console.log(JSON.stringify({
+    rounds: count,
+    meanUs: (performance.now() - start) * 1000 / count,
+    cpuUs: (used.user + used.system) / count,
+  }));
+  req.close();
+  rep.close();
+} else {
+  const pull = new zmq.Pull();
+  await pull.bind("ipc:///memory/pair");
+  const push = new zmq.Push();
+  push.connect("ipc:///memory/pair");
+  const payload = new Uint8Array(size);
+  const sending = (async () => {
+    for (let i = 0; i < count; i++) await push.send(payload);
+  })();
+  let received = 0;
+  let start = 0;
+  let cpu = process.cpuUsage();
+  for await (const _message of pull) {
+    if (received === 0) {
+      start = performance.now();
+      cpu = process.cpuUsage();
+    }
+    if (++received === count) break;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  await sending;
+  console.log(JSON.stringify({
+    msgs: count,
+    seconds,
+    nsPerMsg: Math.round(seconds / count * 1e9),
+    cpuNsPerMsg: Math.round((used.user + used.system) / count * 1e3),
+  }));
+  push.close();
+  pull.close();
 }
-const seconds = (performance.now() - start) / 1000;
-await sending;
-console.log(JSON.stringify({ msgs: count, seconds, nsPerMsg: Math.round(seconds / count * 1e9) }));
-push.close();
-pull.close();

@@ -3,7 +3,7 @@
  * no ZMTP) with a 4-byte length prefix. Runs on node, `deno run -A` and bun.
  *
  *     raw.ts echo  <endpoint> <size>           binds; echoes each framed message; prints "ready"
- *     raw.ts ping  <endpoint> <size> <count>   one message in flight; prints {"rounds","meanUs"}
+ *     raw.ts ping  <endpoint> <size> <count>   one message in flight; prints {"rounds","meanUs","cpuUs"}
  *     raw.ts sink  <endpoint> <size> <count>   binds; prints {"msgs","seconds"} once count arrived
  *     raw.ts blast <endpoint> <size> <count>   writes count framed messages, one write per turn
  *
@@ -84,6 +84,7 @@ if (mode === "echo" || mode === "sink") {
   const warmup = Math.floor(count / 10);
   let rounds = 0;
   let start = 0;
+  let cpu = process.cpuUsage();
   let connection!: Connection;
   const done = new Promise<void>((resolve) => {
     transport.connect(endpoint, (c: Connection) => {
@@ -91,7 +92,10 @@ if (mode === "echo" || mode === "sink") {
       return {
         data: framer(() => {
           rounds++;
-          if (rounds === warmup) start = performance.now();
+          if (rounds === warmup) {
+            start = performance.now();
+            cpu = process.cpuUsage();
+          }
           if (rounds === count + warmup) return resolve();
           connection.write(message);
         }),
@@ -101,9 +105,9 @@ if (mode === "echo" || mode === "sink") {
     }).then(() => connection.write(message));
   });
   await done;
-  console.log(
-    JSON.stringify({ rounds: count, meanUs: (performance.now() - start) * 1000 / count }),
-  );
+  const used = process.cpuUsage(cpu);
+  const meanUs = (performance.now() - start) * 1000 / count;
+  console.log(JSON.stringify({ rounds: count, meanUs, cpuUs: (used.user + used.system) / count }));
   connection.destroy();
 } else if (mode === "blast") {
   // As a message library would: everything sent in one turn goes out in one write.
