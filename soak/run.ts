@@ -481,7 +481,10 @@ class End {
   sampleRss(since: number): void {
     const incarnation = this.current;
     if (incarnation === undefined || incarnation.endedAt !== undefined) return;
-    const rss = rssOf(incarnation.pid);
+    // A process still starting up is small: its first sample would make any growth look big.
+    const rss = Date.now() - incarnation.startedAt < RSS_EVERY_MS
+      ? undefined
+      : rssOf(incarnation.pid);
     if (rss !== undefined) incarnation.rss.push([Date.now() - since, rss]);
     incarnation.cpu = cpuOf(incarnation.pid) ?? incarnation.cpu;
   }

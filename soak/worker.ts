@@ -363,6 +363,13 @@ async function lazyClient(): Promise<void> {
   }
 }
 
+/** Lets a receiving loop run until `stop`, then closes its socket and waits for the loop. */
+async function untilStopped(socket: Socket, loop: Promise<void>): Promise<void> {
+  await stopped();
+  socket.close();
+  await loop;
+}
+
 async function main(): Promise<void> {
   const ready = (endpoint: string | null, extra: Record<string, unknown> = {}): void =>
     emit({ type: "ready", role: config.role, pid: process.pid, endpoint, ...extra });
@@ -381,20 +388,14 @@ async function main(): Promise<void> {
       );
       await socket.bind(config.bind!);
       ready(socket.lastEndpoint);
-      const echoing = echo(socket);
-      await stopped();
-      socket.close();
-      await echoing;
+      await untilStopped(socket, echo(socket));
       break;
     }
     case "pull": {
       const socket = asServer(new Pull());
       await socket.bind(config.bind!);
       ready(socket.lastEndpoint);
-      const collecting = collect(socket);
-      await stopped();
-      socket.close();
-      await collecting;
+      await untilStopped(socket, collect(socket));
       break;
     }
     case "sub": {
@@ -402,10 +403,7 @@ async function main(): Promise<void> {
       socket.subscribe("soak");
       socket.connect(config.connect!);
       ready(null);
-      const collecting = collect(socket);
-      await stopped();
-      socket.close();
-      await collecting;
+      await untilStopped(socket, collect(socket));
       break;
     }
     case "lazy-client":
