@@ -1,9 +1,8 @@
 /**
- * One end of the throughput benchmarks with monocoque, run unchanged by `node`,
- * `deno run -A` and `bun`; see `bench/end.ts` for the arguments and the protocol:
+ * One end of the benchmarks with monocoque, run unchanged by `node`, `deno run -A` and `bun`;
+ * see `bench/end_protocol.ts` for the arguments and the protocol, `bench/end.ts` for the cases:
  *
- *     monocoque_end.ts <dealer-router|push-pull> <null|curve> receiver <size> <count> <warmup>
- *     monocoque_end.ts <dealer-router|push-pull> <null|curve> sender   <size> <count> <warmup> <endpoint>...
+ *     monocoque_end.ts <case> role=bind|connect|both size=N count=N warmup=N ...
  *
  * @module
  */

@@ -1,10 +1,9 @@
 /**
- * One end of the throughput benchmarks with the npm `zeromq` package (libzmq through
- * Node-API, so Node only): the baseline for `bench/monocoque_end.ts`, with the same arguments,
- * protocol and socket use (`bench/end.ts` runs both):
+ * One end of the benchmarks with the npm `zeromq` package (libzmq through Node-API, so Node
+ * only): the baseline for `bench/monocoque_end.ts`, with the same arguments, protocol and
+ * socket use (`bench/end.ts` runs both):
  *
- *     node zeromq_end.ts <dealer-router|push-pull> <null|curve> receiver <size> <count> <warmup>
- *     node zeromq_end.ts <dealer-router|push-pull> <null|curve> sender   <size> <count> <warmup> <endpoint>...
+ *     node zeromq_end.ts <case> role=bind|connect|both size=N count=N warmup=N ...
  *
  * Its fastest idiomatic use is the same as monocoque's: default options, one payload buffer
  * reused, `for (...) await socket.send(payload)` (zeromq v6 rejects a second send in flight
