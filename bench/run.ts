@@ -116,7 +116,9 @@ async function main(): Promise<number> {
   let nativeProblem: string | undefined;
   let removeNative = () => {};
   let nativeLibzmq = "not built";
-  if (impls.some((impl) => impl.family === "native")) {
+  if (!impls.some((impl) => impl.family === "native")) {
+    nativeProblem = "not selected (--impl)";
+  } else {
     const native = buildNative();
     if (native.ok) {
       for (const impl of impls) if (impl.family === "native") impl.command = [native.path];
