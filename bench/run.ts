@@ -45,7 +45,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { curveKeyPair } from "../mod.ts";
-import { type Case, caseLabel, GROUPS } from "./cases.ts";
+import { type Case, GROUPS } from "./cases.ts";
 import { environment } from "./environment.ts";
 import {
   BIN,
@@ -86,17 +86,17 @@ function countsOf(c: Case, impl: Implementation, options: Options) {
 
 /** "3 runs per case", or "3 runs per case, 1 for ..." */
 function runsText(options: Options): string {
-  const byRuns = new Map<number, string[]>();
+  const byRuns = new Map<number, Set<string>>();
   for (const c of options.cases) {
     const runs = runsOf(c, options);
-    byRuns.set(runs, [...(byRuns.get(runs) ?? []), `${GROUPS[c.group]} ${caseLabel(c)}`]);
+    byRuns.set(runs, (byRuns.get(runs) ?? new Set()).add(GROUPS[c.group]));
   }
   const sorted = [...byRuns].sort(([a], [b]) => b - a);
   const plural = (n: number) => `${n} run${n === 1 ? "" : "s"}`;
   if (sorted.length === 0) return "No run";
   return [
     `${plural(sorted[0][0])} per case`,
-    ...sorted.slice(1).map(([runs, labels]) => `${runs} for ${labels.join(", ")}`),
+    ...sorted.slice(1).map(([runs, labels]) => `${runs} for ${[...labels].join("; ")}`),
   ].join(", ");
 }
 
