@@ -96,7 +96,7 @@ export class Reply extends Socket implements AsyncIterable<Message> {
     this.#envelope = undefined;
     this.#replyPipe = undefined;
     // Like libzmq (a REP routes as a Router does), a requester that is gone or full misses it.
-    if (!pipe.terminated && pipe.hasRoom) pipe.send([...envelope, ...message]);
+    if (!pipe.terminated && pipe.hasRoom) pipe.send(envelope.concat(message));
     return true;
   }
 
@@ -107,8 +107,9 @@ export class Reply extends Socket implements AsyncIterable<Message> {
       const message = this.#in.read();
       if (message === undefined) return undefined;
       // The delimiter ends the envelope and must be followed by a body; otherwise the request is malformed.
-      const delimiter = message.findIndex((frame) => frame.length === 0);
-      if (delimiter < 0 || delimiter === message.length - 1) continue;
+      let delimiter = 0;
+      while (delimiter < message.length && message[delimiter].length !== 0) delimiter++;
+      if (delimiter >= message.length - 1) continue;
       this.#envelope = message.slice(0, delimiter + 1);
       this.#replyPipe = this.#in.lastPipe;
       this.#turn.taken();
