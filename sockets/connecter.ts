@@ -111,10 +111,12 @@ export class Connecter implements Dialer {
     // As libzmq reports it: the attempt is pending ("connect:delay"), then it either connects
     // ("connect", before any handshake) or its socket is closed ("close") and a retry scheduled.
     this.#host.emit({ type: "connect:delay", address: this.address });
+    // The socket keeps every engine it makes until the engine ends: one that never gets its
+    // connection must be closed here, or each failed attempt would stay behind.
     const engine = this.#host.createEngine(this.address);
     try {
       const transport = await resolveTransport(this.#endpoint);
-      if (this.#stopped) return;
+      if (this.#stopped) return engine.close();
       this.#engine = engine;
       await transport.connect(this.#endpoint, (connection) => {
         if (!this.#stopped) {
@@ -129,6 +131,7 @@ export class Connecter implements Dialer {
       });
     } catch (error) {
       if (this.#engine === engine) this.#engine = undefined;
+      engine.close();
       if (this.#stopped) return;
       const cause = error instanceof ZmqError
         ? error
