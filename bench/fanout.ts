@@ -10,7 +10,10 @@
  *                          [--subscribers=100] [--size=64] [--burst=1000] [--timeout=SECONDS]
  *
  * `native` is libzmq from C (`bench/fanout_native.c`, built with `cc -O2 ... -lzmq` into a
- * temporary directory); `node`, `deno` and `bun` run `bench/fanout_end.ts` with monocoque on
+ * temporary directory), with the default send high-water mark of 1000 like the others; its
+ * publisher outruns its I/O thread and drops most messages. `native-nohwm` is the same with no
+ * high-water mark: nothing is dropped, so it shows how fast libzmq delivers when every message
+ * counts; `node`, `deno` and `bun` run `bench/fanout_end.ts` with monocoque on
  * that runtime; `name=DIR` runs `DIR/bench/fanout_end.ts` on Node, to compare another tree
  * (say, an older commit) in the same run. Runs are interleaved over the implementations.
  * `--burst` is how many messages monocoque's publisher sends before letting its event loop
@@ -45,7 +48,7 @@ const timeoutMs = integerArg(args, "timeout", 120) * 1000;
 
 let nativeDir: string | undefined;
 function command(impl: string): string[] {
-  if (impl === "native") {
+  if (impl === "native" || impl === "native-nohwm") {
     if (nativeDir === undefined) {
       nativeDir = mkdtempSync(join(tmpdir(), "fanout-"));
       const source = join(ROOT, "bench", "fanout_native.c");
@@ -81,6 +84,8 @@ async function run(impl: string): Promise<Run> {
   const cmd = command(impl);
   const pubArgs = impl === "native"
     ? ["pub", String(count), String(size)]
+    : impl === "native-nohwm"
+    ? ["pub", String(count), String(size), "0"]
     : ["pub", String(count), String(size), String(burst)];
   const pub = new Child("pub", cmd, pubArgs);
   const children = [pub];

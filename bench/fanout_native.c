@@ -3,13 +3,14 @@
  * bench/fanout_end.ts, in C over libzmq, speaking the same JSON lines.
  *
  *     cc -O2 -o fanout_native bench/fanout_native.c -lzmq
- *     fanout_native pub <count> <size>
+ *     fanout_native pub <count> <size> [sndhwm]
  *     fanout_native sub <endpoint> <subscribers>
  *
  * pub binds a PUB to tcp://127.0.0.1:*, prints {"type":"ready","endpoint":...}, publishes a
  * warm-up message ('W') every millisecond until a line arrives on stdin, then publishes
  * <count> messages of <size> bytes ('D') as fast as zmq_send takes them, prints "sent", and
- * publishes an end message ('E') every millisecond until stdin ends.
+ * publishes an end message ('E') every millisecond until stdin ends. [sndhwm] sets ZMQ_SNDHWM
+ * (default 1000, as monocoque's; 0 for no limit: nothing is dropped, libzmq queues it all).
  * sub connects <subscribers> SUB sockets (each its own connection, subscribed to ""),
  * prints "ready" once each has had a warm-up message, counts data messages, and prints "done"
  * once each has had an end message, with the seconds from the first data message (on any
@@ -34,9 +35,10 @@ static int stdin_event(void) {
   return zmq_poll(&item, 1, 0) > 0;
 }
 
-static int publish(long count, int size) {
+static int publish(long count, int size, int hwm) {
   void *context = zmq_ctx_new();
   void *pub = zmq_socket(context, ZMQ_PUB);
+  zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
   if (zmq_bind(pub, "tcp://127.0.0.1:*") != 0) return perror("bind"), 1;
   char endpoint[256];
   size_t length = sizeof endpoint;
@@ -129,8 +131,10 @@ static int subscribe(const char *endpoint, int n) {
 
 int main(int argc, char **argv) {
   setvbuf(stdin, NULL, _IONBF, 0);
-  if (argc == 4 && strcmp(argv[1], "pub") == 0) return publish(atol(argv[2]), atoi(argv[3]));
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "pub") == 0) {
+    return publish(atol(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 1000);
+  }
   if (argc == 4 && strcmp(argv[1], "sub") == 0) return subscribe(argv[2], atoi(argv[3]));
-  fprintf(stderr, "usage: %s pub <count> <size> | sub <endpoint> <subscribers>\n", argv[0]);
+  fprintf(stderr, "usage: %s pub <count> <size> [sndhwm] | sub <endpoint> <subscribers>\n", argv[0]);
   return 2;
 }
