@@ -9,7 +9,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -77,7 +77,7 @@ export function integerArg(args: Map<string, string>, name: string, fallback: nu
 }
 
 /**
- * The command that runs `script` (relative to the repository) on `runtime`, with the
+ * The command that runs `script` (relative to the repository, or absolute) on `runtime`, with the
  * runtime's binary from `<repo>/node_modules/.bin`.
  *
  * @example
@@ -86,7 +86,7 @@ export function integerArg(args: Map<string, string>, name: string, fallback: nu
  * ```
  */
 export function runtimeCommand(runtime: Runtime, script: string): string[] {
-  const path = join(ROOT, script);
+  const path = resolve(ROOT, script);
   if (runtime === "node") return [join(BIN, "node"), path];
   if (runtime === "deno") return [join(BIN, "deno"), "run", "-A", path];
   return [join(BIN, "bun"), path];

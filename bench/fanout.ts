@@ -14,8 +14,9 @@
  * publisher outruns its I/O thread and drops most messages. `native-nohwm` is the same with no
  * high-water mark: nothing is dropped, so it shows how fast libzmq delivers when every message
  * counts; `node`, `deno` and `bun` run `bench/fanout_end.ts` with monocoque on
- * that runtime; `name=DIR` runs `DIR/bench/fanout_end.ts` on Node, to compare another tree
- * (say, an older commit) in the same run. Runs are interleaved over the implementations.
+ * that runtime; `name=DIR` runs `DIR/bench/fanout_end.ts`, on Deno or Bun when `name` is
+ * `deno` or `bun` and on Node otherwise, to compare another tree (say, an older commit) in the
+ * same run. Runs are interleaved over the implementations.
  * `--burst` is how many messages monocoque's publisher sends before letting its event loop
  * turn. Progress and a table go to stderr; one JSON line per implementation
  * (`{"type":"result","case":"fanout",...}`, the median run) to stdout.
@@ -57,13 +58,12 @@ function command(impl: string): string[] {
     return [join(nativeDir, "fanout")];
   }
   const [name, dir] = impl.split("=");
-  if (dir !== undefined) {
-    return [join(ROOT, "node_modules", ".bin", "node"), join(dir, "bench", "fanout_end.ts")];
-  }
-  if (name !== "node" && name !== "deno" && name !== "bun") {
+  // "deno=DIR" runs DIR's end on Deno; any other name before "=" (a label) runs it on Node.
+  const runtime = name === "deno" || name === "bun" || dir === undefined ? name : "node";
+  if (runtime !== "node" && runtime !== "deno" && runtime !== "bun") {
     throw new TypeError(`unknown --impl ${impl}`);
   }
-  return runtimeCommand(name as Runtime, "bench/fanout_end.ts");
+  return runtimeCommand(runtime as Runtime, join(dir ?? ROOT, "bench", "fanout_end.ts"));
 }
 
 interface Run {
