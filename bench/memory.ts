@@ -12,7 +12,8 @@
  * /proc every 200 ms; they report their own VmHWM at the end. The Push's progress lines show
  * whether it blocked: during the second half of each stall (the first half gives the pipes
  * and the kernel buffers, which Linux grows up to tcp_rmem's maximum, time to fill), the
- * sent count must not move. Progress goes to stderr; one JSON line
+ * sent count must not move while its progress lines keep coming (a sender stuck in a busy
+ * loop would print none). Progress goes to stderr; one JSON line
  * `{"type":"result","case":"memory",...}` to stdout. `ok` says the case ran correctly (every
  * message arrived, in order and intact, and the Push blocked in every stall), not whether
  * memory stayed under its target (compare `peakRssMiB` with 200).
@@ -112,16 +113,21 @@ await runCase("memory", runtime, timeoutMs, children, async () => {
     const end = stall.end ?? stall.start;
     const settled = sentBy(stall.start + stallMs / 2);
     const atEnd = sentBy(end);
+    // Progress lines kept coming: the Push's event loop was idle, waiting in send(), not busy.
+    const reports = sentAt.filter(([at]) => at > stall.start + stallMs / 2 && at <= end).length;
     return {
       receivedAtStall: stall.received,
       sentAfterSettle: settled,
       sentAtResume: atEnd,
       advancedWhileStalled: atEnd - settled,
+      senderReportsWhileStalled: reports,
       inFlightAtResume: atEnd - stall.received,
     };
   });
   const blocked = stallReport.length === stalls &&
-    stallReport.every((stall) => stall.advancedWhileStalled === 0);
+    stallReport.every((stall) =>
+      stall.advancedWhileStalled === 0 && stall.senderReportsWhileStalled >= 3
+    );
   const intact = done.received === count && done.wrong === 0;
   const problems = [
     ...(intact
