@@ -21,8 +21,9 @@ import { createServer } from "node:net";
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k, v ?? "true"];
+    const text = a.replace(/^--/, "");
+    const at = text.indexOf("=");
+    return at < 0 ? [text, "true"] : [text.slice(0, at), text.slice(at + 1)];
   }),
 );
 const runtime = args.runtime ?? "node";
