@@ -16,7 +16,7 @@ import { Router } from "../../sockets/router.ts";
 import type { SocketEvent } from "../../sockets/socket_events.ts";
 import type { LibzmqPeer } from "../fixtures/libzmq.ts";
 import { numberedMessage } from "../fixtures/numbered_message.ts";
-import { peerKinds } from "../fixtures/peer_runtime.ts";
+import { connectToPeer, peerKinds } from "../fixtures/peer_runtime.ts";
 import { texts } from "../fixtures/sockets.ts";
 
 const HEARTBEAT = { heartbeatInterval: 100, heartbeatTimeout: 300 } as const;
@@ -130,10 +130,7 @@ for (const victim of VICTIMS) {
       let frozen = false;
       try {
         await peer.socket("pull", "Pull");
-        const endpoint = await peer.bind("pull", "tcp://127.0.0.1:0");
-        const ready = push.events.next("handshake");
-        push.connect(endpoint);
-        await ready;
+        await connectToPeer(push, peer, "pull");
 
         frozen = true;
         const dropping = freezeUntilDropped(peer, push);

@@ -22,7 +22,7 @@ import "../../mod.ts";
 import { Push } from "../../sockets/push.ts";
 import { digestMessages, type LibzmqPeer, startMonocoquePeer } from "../fixtures/libzmq.ts";
 import { numberedMessage } from "../fixtures/numbered_message.ts";
-import { peerKinds, peerRuntime } from "../fixtures/peer_runtime.ts";
+import { connectToPeer, peerKinds, peerRuntime } from "../fixtures/peer_runtime.ts";
 
 const SCRIPT = fileURLToPath(new URL("../fixtures/close_then_exit.ts", import.meta.url));
 /** Milliseconds from the last close() to the exit that count as prompt (as lifecycle.test.ts). */
@@ -46,10 +46,7 @@ describe("close() with linger > 0 and a reading peer in another process", () => 
       const peer = await victim.start();
       try {
         await peer.socket("pull", "Pull");
-        const endpoint = await peer.bind("pull", "tcp://127.0.0.1:0");
-        const ready = push.events.next("handshake");
-        push.connect(endpoint);
-        await ready;
+        await connectToPeer(push, peer, "pull");
         for (const message of messages) await push.send(message);
         push.close();
         const received = await peer.receiveMany("pull", COUNT);
