@@ -102,17 +102,10 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
     return this.#writable && this.ready && this.pendingOutput < BATCH_LIMIT;
   }
 
-  /**
-   * Encodes one message. The first of a turn is written at once, so a lone
-   * request or reply does not wait for the end of the turn; the ones after
-   * it in the same turn are coalesced into one write at the end of the turn.
-   */
+  /** Encodes one message, written at the end of this turn. */
   write(message: Message): void {
     this.encode(message);
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    this.#writeOutput();
-    scheduleAfterTurn(this.#flush);
+    this.scheduleFlush();
   }
 
   /** Takes messages from the pipe while there is room in this turn's batch. */
