@@ -27,6 +27,13 @@ export interface Connection {
    * The caller must not modify `chunk` afterwards.
    */
   write(chunk: Uint8Array): boolean;
+  /**
+   * Sends several chunks as `write` would, one after the other, where the
+   * runtime can hand them to the system in one gathered write (a large body
+   * sent uncopied then leaves together with the header before it). Absent
+   * where there is no such call; callers fall back to `write`.
+   */
+  writev?(chunks: readonly Uint8Array[]): boolean;
   /** Stops delivering `data` (inbound backpressure) until `resume()`. */
   pause(): void;
   /** Delivers `data` again after `pause()`. */

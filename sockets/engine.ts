@@ -107,10 +107,13 @@ export class Engine extends ConnectionDriver implements SessionHandler {
     this.#session.send(message);
   }
 
-  /** Writes the session's output, chunk by chunk. */
+  /** Writes the session's output: several chunks in one gathered write where the connection can. */
   protected writeOutput(connection: Connection): boolean {
-    let writable = true;
     const chunks = this.#session.takeOutput();
+    if (chunks.length === 1) return connection.write(chunks[0]);
+    if (chunks.length === 0) return true;
+    if (connection.writev !== undefined) return connection.writev(chunks);
+    let writable = true;
     for (let i = 0; i < chunks.length; i++) {
       if (!connection.write(chunks[i])) writable = false;
     }

@@ -45,11 +45,6 @@ class NodeConnection implements Connection {
    * promise independent of stream internals.
    */
   #stash: Uint8Array[] = [];
-  #corked = false;
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
 
   constructor(socket: net.Socket, remoteAddress: string, accept: AcceptConnection) {
     this.#socket = socket;
@@ -68,15 +63,19 @@ class NodeConnection implements Connection {
 
   write(chunk: Uint8Array): boolean {
     if (this.#state !== "open" || this.#socket.destroyed) return false;
-    if (!this.#corked) {
-      // Everything written in this task goes out in one writev: a large
-      // body and the header before it (separate chunks, the body is not
-      // copied) make one segment train, not a 9-byte packet and then the rest.
-      this.#corked = true;
-      this.#socket.cork();
-      queueMicrotask(this.#uncork);
-    }
     const accepted = this.#socket.write(chunk);
+    if (!accepted) this.#needDrain = true;
+    return accepted;
+  }
+
+  writev(chunks: readonly Uint8Array[]): boolean {
+    if (this.#state !== "open" || this.#socket.destroyed) return false;
+    // Corked, the chunks leave in one writev on uncork(), synchronously.
+    const socket = this.#socket;
+    socket.cork();
+    let accepted = true;
+    for (let i = 0; i < chunks.length; i++) if (!socket.write(chunks[i])) accepted = false;
+    socket.uncork();
     if (!accepted) this.#needDrain = true;
     return accepted;
   }
