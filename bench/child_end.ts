@@ -14,8 +14,21 @@ import { ROOT } from "./implementations.ts";
 const running = new Set<ChildProcess>();
 let exitHooked = false;
 
+/** Kills a child, and its whole process group when it leads one (see `group`). */
+function killChild(child: ChildProcess, group: boolean): void {
+  if (group && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+      return;
+    } catch { /* the group is gone; kill the child itself below */ }
+  }
+  child.kill("SIGKILL");
+}
+
+const groups = new WeakSet<ChildProcess>();
+
 function killRunning(): void {
-  for (const child of running) child.kill("SIGKILL");
+  for (const child of running) killChild(child, groups.has(child));
 }
 
 function hookExit(): void {
@@ -69,21 +82,28 @@ export class ChildEnd {
   readonly #lines = new Map<string, JsonLine>();
   readonly #waiting = new Map<string, { resolve(line: JsonLine): void; reject(e: Error): void }>();
 
-  /** Starts `command` with `args`, with `env` added to this process's environment. */
+  /**
+   * Starts `command` with `args`, with `env` added to this process's environment. With
+   * `group`, it leads a process group of its own, and killing it kills the processes it
+   * started too (an orchestrator script's ends).
+   */
   constructor(
     label: string,
     command: readonly string[],
     args: readonly string[],
     env: Readonly<Record<string, string>> = {},
+    group = false,
   ) {
     this.label = label;
     this.#child = spawn(command[0], [...command.slice(1), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: group,
     });
     hookExit();
     running.add(this.#child);
+    if (group) groups.add(this.#child);
     this.#child.stderr!.setEncoding("utf8").on("data", (text: string) => {
       this.#stderr = (this.#stderr + text).slice(-4000);
     });
@@ -125,7 +145,9 @@ export class ChildEnd {
 
   /** Kills it unless it has exited. */
   kill(): void {
-    if (this.#exit === undefined && this.#child.exitCode === null) this.#child.kill("SIGKILL");
+    if (this.#exit === undefined && this.#child.exitCode === null) {
+      killChild(this.#child, groups.has(this.#child));
+    }
   }
 
   #onLine(text: string): void {

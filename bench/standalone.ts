@@ -84,6 +84,8 @@ export async function runStandalone(
     `${standalone.id} ${runtime}`,
     [join(BIN, "node"), standalone.script],
     args,
+    {},
+    true,
   );
   const watchdog = delay(timeoutMs);
   try {

@@ -51,6 +51,11 @@ function standaloneRows(standalones: readonly StandaloneResult[]): TargetRow[] {
       const values = Object.values(s?.peakRssMiB ?? {});
       return values.length === 0 ? undefined : Math.max(...values);
     };
+    // A smoke run (--scale) measures fewer: say how many beside the figure.
+    const at = (s: StandaloneResult | undefined): string =>
+      s === undefined || s.size === s.standalone.fullSize
+        ? ""
+        : ` (at ${s.size.toLocaleString("en-US")})`;
     const memoryPeak = peak(memory);
     const scalePeak = peak(scale);
     const scaleOk = scale?.ok === true && scale.seconds !== undefined && scalePeak !== undefined;
@@ -61,14 +66,14 @@ function standaloneRows(standalones: readonly StandaloneResult[]): TargetRow[] {
           " both processes < 200 MiB RSS",
         memory?.ok === true ? memoryPeak : undefined,
         (v) => v < 200,
-        (v) => `${v.toFixed(0)} MiB (largest peak)`,
+        (v) => `${v.toFixed(0)} MiB (largest peak)${at(memory)}`,
       ),
       row(
         `scale-${runtime}`,
         `Scale, ${title}: one Router serves 10,000 Dealers in < 30 s, < 1 GiB RSS`,
         scaleOk ? scale.seconds : undefined,
         (v) => v < 30 && scalePeak! < 1024,
-        (v) => `${v.toFixed(1)} s, ${scalePeak!.toFixed(0)} MiB`,
+        (v) => `${v.toFixed(1)} s, ${scalePeak!.toFixed(0)} MiB${at(scale)}`,
       ),
     ];
   });
