@@ -24,7 +24,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class CuttingRelay {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
-  #target: { host: string; port: number };
+  #target: { host: string; port: number } | undefined;
   /** Connections accepted so far. */
   accepted = 0;
   /** Times `cut()` found connections to cut. */
@@ -52,9 +52,13 @@ export class CuttingRelay {
     return relay;
   }
 
-  /** Relays connections accepted from now on to `target`. */
-  retarget(target: string): void {
-    this.#target = parseTcp(target);
+  /**
+   * Relays connections accepted from now on to `target`; `undefined` refuses them (closes them
+   * at once) until the next retarget: while the server is down its old port may be given to
+   * another process, which a relayed client must not reach.
+   */
+  retarget(target: string | undefined): void {
+    this.#target = target === undefined ? undefined : parseTcp(target);
   }
 
   /** Cuts every relayed connection open now; the relay keeps accepting new ones. */
@@ -70,6 +74,10 @@ export class CuttingRelay {
   }
 
   #accept(client: Socket): void {
+    if (this.#target === undefined) {
+      client.destroy();
+      return;
+    }
     this.accepted++;
     const upstream = connect(this.#target.port, this.#target.host);
     for (const socket of [client, upstream]) {

@@ -343,7 +343,11 @@ interface Fault {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-let nextSenderId = 1;
+/**
+ * Sender ids start at a random point so that two soaks running at once (one per runtime) never
+ * share one: a message that reached another soak's end would be taken for its own.
+ */
+let nextSenderId = Math.floor(Math.random() * 2 ** 31);
 
 /** One running end of one pattern instance. */
 class End {
@@ -602,6 +606,8 @@ class Instance {
   async #restart(specs: readonly EndSpec[]): Promise<void> {
     for (const spec of specs) {
       const end = this.ends.get(spec.name)!;
+      const relays = this.pattern.relays.filter((relay) => relay.to === spec.name);
+      for (const relay of relays) this.relays.get(relay.name)!.retarget(undefined);
       this.faults.push({ at: Date.now(), kind: "kill" });
       this.kills++;
       await end.kill();
@@ -613,9 +619,7 @@ class Instance {
         continue;
       }
       this.faults.push({ at: Date.now(), kind: "restarted" });
-      for (const relay of this.pattern.relays) {
-        if (relay.to === spec.name) this.relays.get(relay.name)!.retarget(this.#relayTarget(relay));
-      }
+      for (const relay of relays) this.relays.get(relay.name)!.retarget(this.#relayTarget(relay));
     }
   }
 
@@ -761,7 +765,14 @@ class Instance {
         retries += report?.counters.retries ?? 0;
       }
     }
+    // Messages from a sender of no incarnation of this pattern reached it over a stale port.
+    const ownIds = new Set(sender.incarnations.map((incarnation) => String(incarnation.senderId)));
+    let strangers = 0;
+    for (const [id, tally] of Object.entries(counted?.senders ?? {})) {
+      if (!ownIds.has(id)) strangers += tally.received;
+    }
     const failures: string[] = [];
+    if (strangers > 0) failures.push(`${strangers} messages from another pattern's sender`);
     if (duplicates > 0) failures.push(`${duplicates} duplicated`);
     if (outOfOrder > 0) failures.push(`${outOfOrder} out of order`);
     if (filterErrors > 0) failures.push(`${filterErrors} messages of an unsubscribed topic`);
