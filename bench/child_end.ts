@@ -43,6 +43,13 @@ function hookExit(): void {
   }
 }
 
+/** How to start a child. */
+export interface ChildOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly group?: boolean;
+  readonly stdin?: boolean;
+}
+
 /** A parsed JSON line. */
 export type JsonLine = Record<string, unknown> & { type?: string };
 
@@ -85,22 +92,24 @@ export class ChildEnd {
   /**
    * Starts `command` with `args`, with `env` added to this process's environment. With
    * `group`, it leads a process group of its own, and killing it kills the processes it
-   * started too (an orchestrator script's ends).
+   * started too (an orchestrator script's ends). With `stdin`, its stdin is a pipe that
+   * {@link ChildEnd.input} writes to.
    */
   constructor(
     label: string,
     command: readonly string[],
     args: readonly string[],
-    env: Readonly<Record<string, string>> = {},
-    group = false,
+    { env = {}, group = false, stdin = false }: ChildOptions = {},
   ) {
     this.label = label;
     this.#child = spawn(command[0], [...command.slice(1), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
       detached: group,
     });
+    // A child that died before reading its input must not fail this process with EPIPE.
+    this.#child.stdin?.on("error", () => {});
     hookExit();
     running.add(this.#child);
     if (group) groups.add(this.#child);
@@ -141,6 +150,11 @@ export class ChildEnd {
     if (seen !== undefined) return Promise.resolve(seen);
     if (this.#exit !== undefined) return Promise.reject(this.#endedError(type));
     return new Promise((resolve, reject) => this.#waiting.set(type, { resolve, reject }));
+  }
+
+  /** Writes `text` to its stdin and closes it. */
+  input(text: string): void {
+    this.#child.stdin?.end(text);
   }
 
   /** Kills it unless it has exited. */

@@ -7,8 +7,10 @@
  *           [subscribers=N] [endpoints=A,B]
  *
  * The process with `role=bind` binds to `tcp://127.0.0.1:0` and prints
- * `{"type":"ready","endpoints":[...],"runtime":...,"version":...}`; the orchestrator then
- * starts the `role=connect` process with those endpoints. A one-process case (inproc) has
+ * `{"type":"ready","endpoints":[...],"runtime":...,"version":...}`; the orchestrator hands
+ * those endpoints to the `role=connect` process: as `endpoints=A,B`, or, without that
+ * argument, as one comma-separated line on its stdin (so it can start, and load its library,
+ * while the other one does). A one-process case (inproc) has
  * `role=both` and prints a "ready" line with no endpoints. Each process prints one
  * `{"type":"result","role":...,"peakRssKiB":n,...}` line with its measurements, closes its
  * sockets and exits by itself. A receiver may print `{"type":"progress","received":n}` lines,
@@ -104,7 +106,12 @@ export async function runMain(
   main: (args: EndArgs) => Promise<void>,
 ): Promise<void> {
   try {
-    await main(parseEndArgs(process.argv.slice(2)));
+    const args = parseEndArgs(process.argv.slice(2));
+    if (args.role === "connect" && args.endpoints.length === 0) {
+      await main({ ...args, endpoints: await endpointsFromStdin() });
+    } else {
+      await main(args);
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`${script}: ${error.message}\nusage: ${script} ${USAGE}`);
@@ -113,6 +120,17 @@ export async function runMain(
     console.error(error);
     process.exit(1);
   }
+}
+
+/** Reads stdin to its end: one line of comma-separated endpoints. */
+async function endpointsFromStdin(): Promise<string[]> {
+  let text = "";
+  for await (const chunk of process.stdin) text += String(chunk);
+  const endpoints = text.trim().split(",").filter((endpoint) => endpoint !== "");
+  if (endpoints.length === 0) {
+    throw new UsageError("no endpoints, neither as argument nor on stdin");
+  }
+  return endpoints;
 }
 
 /**

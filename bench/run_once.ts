@@ -1,8 +1,9 @@
 /**
- * One run of one case on one implementation: the binding process first, then, with the
- * endpoints from its "ready" line, the connecting one (one process only for inproc); both
- * results collected, both processes expected to exit by themselves with code 0. A watchdog
- * kills both ends of a run that takes too long and records how far the receiver got.
+ * One run of one case on one implementation: the binding process and the connecting one start
+ * together, and the connecting one gets the endpoints from the other's "ready" line on its
+ * stdin (one process only for inproc); both results collected, both processes expected to exit
+ * by themselves with code 0. A watchdog kills both ends of a run that takes too long and
+ * records how far the receiver got.
  *
  * @module
  */
@@ -88,9 +89,17 @@ export async function runOnce(
       `${name} ${inproc ? "process" : "bind"}`,
       impl.command,
       args(inproc ? "both" : "bind"),
-      curveEnvironment(c, keys, "bind"),
+      { env: curveEnvironment(c, keys, "bind") },
     );
     ends.push(first);
+    // Started at once, to load while the first one does; it reads the endpoints from stdin.
+    const second = inproc ? undefined : new ChildEnd(
+      `${name} connect`,
+      impl.command,
+      args("connect"),
+      { env: curveEnvironment(c, keys, "connect"), stdin: true },
+    );
+    if (second !== undefined) ends.push(second);
     const ready = await Promise.race([first.line("ready"), timedOut]);
     if (ready.runtime !== impl.runtime) {
       throw new Error(`expected a ${impl.runtime} process, it runs ${ready.runtime}`);
@@ -99,16 +108,7 @@ export async function runOnce(
     if (!Array.isArray(endpoints) || (!inproc && endpoints.length === 0)) {
       throw new Error(`the "ready" line has no endpoints: ${JSON.stringify(ready)}`);
     }
-    if (!inproc) {
-      ends.push(
-        new ChildEnd(
-          `${name} connect`,
-          impl.command,
-          [...args("connect"), `endpoints=${endpoints.join(",")}`],
-          curveEnvironment(c, keys, "connect"),
-        ),
-      );
-    }
+    second?.input(`${endpoints.join(",")}\n`);
     const results = await Promise.race([
       Promise.all(ends.map((end) => end.line("result"))),
       timedOut,

@@ -84,8 +84,7 @@ export async function runStandalone(
     `${standalone.id} ${runtime}`,
     [join(BIN, "node"), standalone.script],
     args,
-    {},
-    true,
+    { group: true },
   );
   const watchdog = delay(timeoutMs);
   try {

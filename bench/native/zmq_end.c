@@ -9,6 +9,8 @@
  *     zmq_end <case> role=bind|connect|both size=N count=N warmup=N [mechanism=null|curve]
  *             [subscribers=N] [endpoints=A,B]
  *
+ * Without endpoints=..., the connecting end reads them as one comma-separated line on stdin.
+ *
  * Cases: push-pull and dealer-router (throughput over tcp), req-rep-rtt and dealer-router-rtt
  * (round-trip latency, one request outstanding), pub-sub (fan-out to `subscribers` Subscriber
  * sockets in the connecting process, polled with zmq_poll), inproc-push-pull (two threads of
@@ -116,7 +118,17 @@ static void ready(int count, char endpoints[][256]) {
   fflush(stdout);
 }
 
+static void add_endpoints(char *text) {
+  char *saveptr;
+  for (char *p = strtok_r(text, ",\n", &saveptr); p != NULL && g_endpoint_count < MAX_ENDPOINTS;
+       p = strtok_r(NULL, ",\n", &saveptr))
+    g_endpoints[g_endpoint_count++] = p;
+}
+
+/* Without endpoints=..., the endpoints come as one comma-separated line on stdin. */
 static void need_endpoints(int n) {
+  static char line[4096];
+  if (g_endpoint_count == 0 && fgets(line, sizeof line, stdin) != NULL) add_endpoints(line);
   if (g_endpoint_count < n) {
     fprintf(stderr, "zmq_end: %s %s needs %d endpoint(s)\n", g_case, g_role, n);
     exit(2);
@@ -456,12 +468,8 @@ int main(int argc, char **argv) {
     else if (strcmp(name, "count") == 0) g_count = number(name, value);
     else if (strcmp(name, "warmup") == 0) g_warmup = number(name, value);
     else if (strcmp(name, "subscribers") == 0) g_subscribers = number(name, value);
-    else if (strcmp(name, "endpoints") == 0) {
-      char *saveptr, *text = strdup(value);
-      for (char *p = strtok_r(text, ",", &saveptr); p != NULL && g_endpoint_count < MAX_ENDPOINTS;
-           p = strtok_r(NULL, ",", &saveptr))
-        g_endpoints[g_endpoint_count++] = p;
-    } else {
+    else if (strcmp(name, "endpoints") == 0) add_endpoints(strdup(value));
+    else {
       fprintf(stderr, "zmq_end: unknown argument %s\n", name);
       return 2;
     }
