@@ -313,6 +313,8 @@ interface WorkerReport {
   newGaps: Record<string, Gap[]>;
   /** When the worker saw a connection of its own end or complete, since the previous record. */
   newConnectionEvents: number[];
+  /** The JavaScript heap in use (bytes). */
+  heapUsed?: number;
   errors: string[];
   handshakeFailures: string[];
 }
@@ -331,6 +333,8 @@ interface Incarnation {
   readonly gaps: Map<string, Gap[]>;
   /** [ms since the run started, RSS bytes]. */
   readonly rss: [number, number][];
+  /** [ms since the run started, heap bytes in use], from the worker's latest record. */
+  readonly heap: [number, number][];
   /** CPU seconds used, as of the last sample. */
   cpu: number;
   readonly stderr: string[];
@@ -385,6 +389,7 @@ class End {
       startedAt: Date.now(),
       killed: false,
       rss: [],
+      heap: [],
       cpu: 0,
       gaps: new Map(),
       stderr: [],
@@ -490,6 +495,8 @@ class End {
       ? undefined
       : rssOf(incarnation.pid);
     if (rss !== undefined) incarnation.rss.push([Date.now() - since, rss]);
+    const heap = incarnation.last?.heapUsed;
+    if (rss !== undefined && heap !== undefined) incarnation.heap.push([Date.now() - since, heap]);
     incarnation.cpu = cpuOf(incarnation.pid) ?? incarnation.cpu;
   }
 }
@@ -852,6 +859,12 @@ interface RssResult {
   lastMiB: number;
   firstWindowMaxMiB?: number;
   lastWindowMaxMiB?: number;
+  /**
+   * The JavaScript heap's peaks in the same windows (MiB): not judged (a heap not yet collected
+   * looks big), but it tells a runtime's memory sizing from objects kept alive.
+   */
+  heapFirstWindowMaxMiB?: number;
+  heapLastWindowMaxMiB?: number;
   /** One sample a minute (MiB), for the record. */
   perMinuteMiB: number[];
   failure?: string;
@@ -866,6 +879,7 @@ function judgeRss(
   name: string,
   pid: number,
   samples: readonly [number, number][],
+  heap: readonly [number, number][],
   windowMs: number,
 ): RssResult | undefined {
   if (samples.length === 0) return undefined;
@@ -889,10 +903,17 @@ function judgeRss(
     perMinuteMiB: perMinute,
   };
   if (last - first >= 2 * windowMs) {
-    const firstMax = Math.max(
-      ...samples.filter(([at]) => at - first <= windowMs).map(([, r]) => r),
-    );
-    const lastMax = Math.max(...samples.filter(([at]) => last - at <= windowMs).map(([, r]) => r));
+    const peak = (of: readonly [number, number][], inFirst: boolean): number =>
+      Math.max(
+        ...of.filter(([at]) => inFirst ? at - first <= windowMs : last - at <= windowMs)
+          .map(([, bytes]) => bytes),
+      );
+    const firstMax = peak(samples, true);
+    const lastMax = peak(samples, false);
+    if (heap.length > 0) {
+      result.heapFirstWindowMaxMiB = toMiB(peak(heap, true));
+      result.heapLastWindowMaxMiB = toMiB(peak(heap, false));
+    }
     result.firstWindowMaxMiB = toMiB(firstMax);
     result.lastWindowMaxMiB = toMiB(lastMax);
     if (lastMax > 2 * firstMax + 50 * MiB) {
@@ -935,12 +956,13 @@ function table(results: readonly InstanceResult[]): string {
 
 function rssTable(results: readonly RssResult[]): string {
   const header = `${"process".padEnd(40)} ${pad("life s", 6)} ${pad("min", 6)} ${pad("max", 6)} ` +
-    `${pad("last", 6)} ${pad("1st-w", 6)} ${pad("last-w", 6)}  (MiB)`;
+    `${pad("last", 6)} ${pad("1st-w", 6)} ${pad("last-w", 6)} ${pad("heap 1st-w", 10)} ` +
+    `${pad("last-w", 6)}  (MiB; -w: peak in the first/last window)`;
   const rows = results.map((r) =>
     `${r.process.padEnd(40)} ${pad(r.lifetimeS, 6)} ${pad(r.minMiB, 6)} ${pad(r.maxMiB, 6)} ` +
     `${pad(r.lastMiB, 6)} ${pad(r.firstWindowMaxMiB ?? "-", 6)} ${
       pad(r.lastWindowMaxMiB ?? "-", 6)
-    }` +
+    } ${pad(r.heapFirstWindowMaxMiB ?? "-", 10)} ${pad(r.heapLastWindowMaxMiB ?? "-", 6)}` +
     (r.failure === undefined ? "" : `  FAIL ${r.failure}`)
   );
   return [header, ...rows].join("\n");
@@ -968,8 +990,11 @@ async function main(): Promise<void> {
     }
   }
   const selfRss: [number, number][] = [];
+  const selfHeap: [number, number][] = [];
   const sample = (): void => {
-    selfRss.push([Date.now() - started, process.memoryUsage().rss]);
+    const memory = process.memoryUsage();
+    selfRss.push([Date.now() - started, memory.rss]);
+    selfHeap.push([Date.now() - started, memory.heapUsed]);
     for (const instance of instances) instance.sampleRss(started);
   };
   let rssTimer: ReturnType<typeof setInterval> | undefined;
@@ -1014,7 +1039,7 @@ async function main(): Promise<void> {
   const results = instances.map((instance) => instance.judge(true));
   const windowMs = Math.min(10 * 60_000, durationMs / 3);
   const rss: RssResult[] = [];
-  const self = judgeRss("orchestrator (node)", process.pid, selfRss, windowMs);
+  const self = judgeRss("orchestrator (node)", process.pid, selfRss, selfHeap, windowMs);
   if (self !== undefined) rss.push(self);
   for (const instance of instances) {
     for (const end of instance.ends.values()) {
@@ -1025,6 +1050,7 @@ async function main(): Promise<void> {
           `${instance.label} ${end.spec.name}#${index + 1}`,
           incarnation.pid,
           incarnation.rss,
+          incarnation.heap,
           windowMs,
         );
         if (result !== undefined) rss.push(result);

@@ -133,6 +133,7 @@ function snapshot(): Record<string, unknown> {
     role: config.role,
     pid: process.pid,
     uptime: Date.now() - startedAt,
+    heapUsed: process.memoryUsage().heapUsed,
     counters,
     senders: Object.fromEntries(tally.senders),
     newGaps: Object.fromEntries(
