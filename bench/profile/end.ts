@@ -17,6 +17,8 @@
  * @module
  */
 
+import { cpuSince, receiveCounted, roundTrips } from "./loops.ts";
+
 const [implementation, mode, endpoint, sizeText, countText] = process.argv.slice(2);
 const size = Number(sizeText);
 const count = Number(countText ?? 0);
@@ -26,27 +28,12 @@ const zmq: any = implementation === "zeromq"
   : await import(implementation.endsWith("mod.ts") ? implementation : "../../mod.ts");
 const payload = new Uint8Array(size);
 
-function cpuSince(start: { user: number; system: number }): number {
-  const now = process.cpuUsage();
-  return (now.user - start.user + now.system - start.system) / 1e6;
-}
-
 if (mode === "pull") {
   const pull = new zmq.Pull();
   await pull.bind(endpoint);
   console.log("ready");
-  let received = 0;
-  let start = 0;
-  let cpu = process.cpuUsage();
-  for await (const _message of pull) {
-    if (received === 0) {
-      start = performance.now();
-      cpu = process.cpuUsage();
-    }
-    if (++received === count) break;
-  }
-  const seconds = (performance.now() - start) / 1000;
-  console.log(JSON.stringify({ msgs: count, seconds, cpuSeconds: cpuSince(cpu) }));
+  const { seconds, cpuSeconds } = await receiveCounted(pull, count);
+  console.log(JSON.stringify({ msgs: count, seconds, cpuSeconds }));
   pull.close();
 } else if (mode === "push") {
   const push = new zmq.Push();
@@ -63,19 +50,8 @@ if (mode === "pull") {
 } else if (mode === "req") {
   const req = new zmq.Request();
   req.connect(endpoint);
-  const warmup = Math.floor(count / 10);
-  let start = 0;
-  let cpu = process.cpuUsage();
-  for (let i = 0; i < count + warmup; i++) {
-    if (i === warmup) {
-      start = performance.now();
-      cpu = process.cpuUsage();
-    }
-    await req.send(payload);
-    await req.receive();
-  }
-  const meanUs = (performance.now() - start) * 1000 / count;
-  console.log(JSON.stringify({ rounds: count, meanUs, cpuUs: cpuSince(cpu) * 1e6 / count }));
+  const { meanUs, cpuUs } = await roundTrips(req, payload, count);
+  console.log(JSON.stringify({ rounds: count, meanUs, cpuUs }));
   req.close();
 } else {
   console.error(`unknown mode ${mode}`);

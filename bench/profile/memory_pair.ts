@@ -16,6 +16,7 @@
  */
 import type { Connection, ConnectionHandler, Transport } from "../../core/transport.ts";
 import { registerTransport } from "../../core/transport_registry.ts";
+import { receiveCounted, roundTrips } from "./loops.ts";
 
 const [modeText, sizeText, countText, modPath] = process.argv.slice(2);
 const mode = modeText ?? "pushpull";
@@ -93,23 +94,8 @@ if (mode === "reqrep") {
   void (async () => {
     for await (const message of rep) await rep.send(message);
   })();
-  const warmup = Math.floor(count / 10);
-  let start = 0;
-  let cpu = process.cpuUsage();
-  for (let i = 0; i < count + warmup; i++) {
-    if (i === warmup) {
-      start = performance.now();
-      cpu = process.cpuUsage();
-    }
-    await req.send(payload);
-    await req.receive();
-  }
-  const used = process.cpuUsage(cpu);
-  console.log(JSON.stringify({
-    rounds: count,
-    meanUs: (performance.now() - start) * 1000 / count,
-    cpuUs: (used.user + used.system) / count,
-  }));
+  const { meanUs, cpuUs } = await roundTrips(req, payload, count);
+  console.log(JSON.stringify({ rounds: count, meanUs, cpuUs }));
   req.close();
   rep.close();
 } else {
@@ -121,24 +107,13 @@ if (mode === "reqrep") {
   const sending = (async () => {
     for (let i = 0; i < count; i++) await push.send(payload);
   })();
-  let received = 0;
-  let start = 0;
-  let cpu = process.cpuUsage();
-  for await (const _message of pull) {
-    if (received === 0) {
-      start = performance.now();
-      cpu = process.cpuUsage();
-    }
-    if (++received === count) break;
-  }
-  const seconds = (performance.now() - start) / 1000;
-  const used = process.cpuUsage(cpu);
+  const { seconds, cpuSeconds } = await receiveCounted(pull, count);
   await sending;
   console.log(JSON.stringify({
     msgs: count,
     seconds,
     nsPerMsg: Math.round(seconds / count * 1e9),
-    cpuNsPerMsg: Math.round((used.user + used.system) / count * 1e3),
+    cpuNsPerMsg: Math.round(cpuSeconds / count * 1e9),
   }));
   push.close();
   pull.close();
