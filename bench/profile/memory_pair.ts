@@ -6,6 +6,7 @@
  * A/B with little noise. Runs on node, `deno run -A` and bun:
  *
  *     node bench/profile/memory_pair.ts pushpull [size=8] [count=2000000] [path/to/mod.ts]
+ *     node bench/profile/memory_pair.ts inproc   [size=8] [count=2000000] [path/to/mod.ts]
  *     node bench/profile/memory_pair.ts reqrep   [size=8] [count=100000]  [path/to/mod.ts]
  *
  * Push → Pull prints {"msgs","seconds","nsPerMsg","cpuNsPerMsg"}, Request/Reply
@@ -100,9 +101,11 @@ if (mode === "reqrep") {
   rep.close();
 } else {
   const pull = new zmq.Pull();
-  await pull.bind("ipc:///memory/pair");
+  // `inproc`: the same loops over the socket-level inproc transport (no ZMTP at all), to compare.
+  const address = mode === "inproc" ? "inproc://memory-pair" : "ipc:///memory/pair";
+  await pull.bind(address);
   const push = new zmq.Push();
-  push.connect("ipc:///memory/pair");
+  push.connect(address);
   const payload = new Uint8Array(size);
   const sending = (async () => {
     for (let i = 0; i < count; i++) await push.send(payload);
