@@ -7,7 +7,7 @@ import { connect, type Socket as NetSocket } from "node:net";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { concatBytes } from "../../core/bytes.ts";
-import { curveKeyPair, Dealer, Router, ZmqError } from "../../mod.ts";
+import { curveKeyPair, Dealer, Router, type SocketEvent, ZmqError } from "../../mod.ts";
 import { type LibzmqPeer, startLibzmqPeer } from "../fixtures/libzmq.ts";
 import { nullGreeting, readyFrame } from "../fixtures/raw_peer.ts";
 import { EventLog } from "../fixtures/security.ts";
@@ -222,6 +222,13 @@ function openHostile(port: number, kind: HostileKind, identity: string): Promise
 }
 
 /** The request a good peer sends as its `i`th: its index and a body whose size varies. */
+/** The events of the `use`-th connection in a peer address's events: from its accept on. */
+function connectionEvents(events: readonly SocketEvent[], use: number): SocketEvent[] {
+  const starts = events.flatMap((event, i) => event.type === "accept" ? [i] : []);
+  if (use >= starts.length) return [];
+  return events.slice(starts[use], starts[use + 1] ?? events.length);
+}
+
 function request(who: string, i: number): string {
   return `${who}-${i}-${"x".repeat((i * 37) % 2000)}`;
 }
@@ -318,10 +325,16 @@ describe("a Router among hundreds of hostile connections", () => {
       assert.ok(duringAttack[0] >= 10 && duringAttack[1] >= 3, `replies: ${duringAttack}`);
 
       assert.equal(hostiles.length, KINDS.length * PER_KIND);
+      // A client port can be used again once its connection is gone, so one peer address may
+      // stand for several hostile connections in turn: the n-th of them owns the events from
+      // the n-th accept of that address on.
+      const uses = new Map<string, number>();
       for (const hostile of hostiles) {
         const { kind, peer, identity } = hostile;
         const label = `${kind.name} (${identity}, ${peer})`;
-        const events = log.events.filter((e) => e.peer === peer);
+        const use = uses.get(peer) ?? 0;
+        uses.set(peer, use + 1);
+        const events = connectionEvents(log.events.filter((e) => e.peer === peer), use);
         const types = events.map((e) =>
           e.error === undefined ? e.type : `${e.type} (${e.error.code}: ${e.error.message})`
         );
