@@ -13,7 +13,7 @@
  *
  * Options: `--parallel` runs the three runtimes at once (output buffered per runtime);
  * `--runtime=node,bun` picks runtimes; `--tests-only` skips steps 1-3; `--timeout=SECONDS`
- * changes the per-runtime limit (default 360); any other argument is a test file to run instead
+ * changes the per-runtime limit (default 600); any other argument is a test file to run instead
  * of all of them.
  *
  * Binaries come from `<repo>/node_modules/.bin`, never PATH, so this works from any cwd.
@@ -32,7 +32,7 @@ import { checkRuntimeFree } from "./check_runtime_free.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
 /** A hung runtime fails clearly instead of blocking CI (whose own limit is 90 minutes). */
-const DEFAULT_RUNTIME_TIMEOUT_MS = 6 * 60_000;
+const DEFAULT_RUNTIME_TIMEOUT_MS = 10 * 60_000;
 /** Per test, so a hang names the test; also lifts bun's 5 s default, which node and deno lack. */
 const TEST_TIMEOUT_MS = 120_000;
 const CHECK_TIMEOUT_MS = 3 * 60_000;
