@@ -1,12 +1,54 @@
 /**
  * Why a target is not met, by target id (see `bench/targets.ts`), kept by hand beside the
- * analysis in `bench/NOTES.md`; a target without an entry points there.
+ * analysis in `bench/NOTES.md`, where the profiles and commands behind each reason are (each
+ * note names its section). A target without an entry points there. The reasons are what the
+ * profiles showed; the ratios beside them are the run's own.
  *
  * @module
  */
 
 /** The explanation of an unmet target without its own entry. */
 export const DEFAULT_NOTE = "see bench/NOTES.md";
+
+const SMALL_MESSAGES =
+  "per-message floor of the idiomatic API on V8 (view, array, promise, microtask): ~2x libzmq's " +
+  "CPU per 8 B message (NOTES.md, Throughput)";
+
+const LARGE_MESSAGES =
+  "receiver: runtime reads 64 KiB into fresh memory, a large frame is assembled by one copy; " +
+  "libzmq reads into the message (NOTES.md, Throughput)";
+
+const ROUND_TRIP =
+  "~5 µs of our CPU per end per round trip above the raw echo: receive promise, decode, pipe, " +
+  "end-of-turn write (NOTES.md, Latency)";
+
+const VERSUS_ZEROMQ_ROUND_TRIP =
+  "CPU per round trip 0.62x the zeromq package's; its wall-clock ratio moves with load " +
+  "(NOTES.md, Latency)";
+
+const RUNTIME_GAP =
+  "CPU per message is within 1.5x of Node's; the gap is the runtime's socket path, as its raw " +
+  "floor shows (NOTES.md, Throughput)";
+
+const FAN_OUT =
+  "less CPU per delivery than libzmq, but one event loop against libzmq's I/O threads; Deno's " +
+  "subscriber costs 2x (NOTES.md, Fan-out)";
+
+const MEMORY =
+  "no unbounded queue (the Push blocks in every stall): the sender's 10M garbage buffers " +
+  "awaiting GC, Deno's native side (NOTES.md, Bounded memory)";
+
+const SCALE =
+  "runtime's accept path under a burst of 10,000 connects (backlog overflow, SYN retries); " +
+  "nothing of ours O(n) per connection (NOTES.md, Scale)";
+
+/** Builds the entries of one reason for every runtime (and size) it applies to. */
+function forEach(ids: readonly string[], note: string): Record<string, string> {
+  return Object.fromEntries(ids.map((id) => [id, note]));
+}
+
+const RUNTIMES = ["node", "deno", "bun"] as const;
+const each = (make: (runtime: string) => string): string[] => RUNTIMES.map(make);
 
 /**
  * Hand-written explanations of unmet targets, by target id.
@@ -16,4 +58,26 @@ export const DEFAULT_NOTE = "see bench/NOTES.md";
  * const why = TARGET_NOTES["push-pull-8-native-node"] ?? DEFAULT_NOTE;
  * ```
  */
-export const TARGET_NOTES: Readonly<Record<string, string>> = {};
+export const TARGET_NOTES: Readonly<Record<string, string>> = {
+  ...forEach(each((r) => `push-pull-8-native-${r}`), SMALL_MESSAGES),
+  ...forEach(each((r) => `push-pull-8-zeromq-${r}`), SMALL_MESSAGES),
+  ...forEach(each((r) => `push-pull-1024-native-${r}`), SMALL_MESSAGES),
+  ...forEach(
+    [
+      ...each((r) => `push-pull-65536-native-${r}`),
+      ...each((r) => `push-pull-1048576-native-${r}`),
+    ],
+    LARGE_MESSAGES,
+  ),
+  ...forEach(each((r) => `req-rep-8-floor-${r}`), ROUND_TRIP),
+  ...forEach(each((r) => `req-rep-8-zeromq-${r}`), VERSUS_ZEROMQ_ROUND_TRIP),
+  ...forEach(
+    ["deno", "bun"].flatMap((r) =>
+      [8, 64, 1024, 65536, 1048576].map((size) => `push-pull-${size}-node-vs-${r}`)
+    ),
+    RUNTIME_GAP,
+  ),
+  ...forEach(each((r) => `pub-sub-100-native-${r}`), FAN_OUT),
+  ...forEach(each((r) => `memory-${r}`), MEMORY),
+  ...forEach(each((r) => `scale-${r}`), SCALE),
+};
