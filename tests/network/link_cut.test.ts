@@ -16,12 +16,14 @@
  *
  * The peers run in child processes (tests/fixtures/libzmq.ts, `startMonocoquePeer`) inside the
  * namespaces; this file drives them, whichever runtime runs it. The tests skip, saying why, where
- * namespaces cannot be made (not root, no `ip` or `iptables`).
+ * namespaces cannot be made (not root, no `ip` or `iptables`), except under `.ci/run`, which
+ * requires them.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import {
   type LibzmqEventStream,
@@ -33,6 +35,10 @@ import {
 import { netnsUnavailable, Network } from "../fixtures/netns.ts";
 
 const unavailable = await netnsUnavailable();
+// CI (.ci/run) sets this: there the network tests must run, so a missing capability fails the run.
+if (unavailable !== undefined && process.env.MONOCOQUE_REQUIRE_NETNS === "1") {
+  throw new Error(`tests/network must run here (MONOCOQUE_REQUIRE_NETNS=1): ${unavailable}`);
+}
 if (unavailable !== undefined) console.log(`# tests/network skipped: ${unavailable}`);
 
 /** The host whose link is cut runs the servers. */
