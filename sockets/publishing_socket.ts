@@ -4,6 +4,10 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import { booleanOption } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
+import { TurnBudget } from "./turn_budget.ts";
+
+/** Sends per event-loop turn before one waits for the turn's writes, unless the HWM is higher. */
+const SENDS_PER_TURN = 1000;
 
 /**
  * The sending side of publish-subscribe, shared by Publisher and XPublisher:
@@ -24,6 +28,7 @@ import { Socket, type WaitOptions } from "./socket.ts";
 export abstract class PublishingSocket extends Socket {
   /** The subscriptions and the routing by them. */
   protected readonly fanOut: FanOut;
+  readonly #turnBudget = new TurnBudget();
 
   /**
    * @param type PUB or XPUB.
@@ -70,10 +75,15 @@ export abstract class PublishingSocket extends Socket {
   /**
    * Publishes a message to every matching subscriber; resolves at once
    * (subscribers that are full or absent miss it), or with `noDrop` once
-   * every matching subscriber has room.
+   * every matching subscriber has room. After a thousand sends (or the
+   * high-water mark, if higher) in one turn of the event loop, a send
+   * resolves once that turn's writes are done, so that a send loop lets its
+   * messages out instead of dropping them.
    */
   send(message: FrameLike | readonly FrameLike[], options?: WaitOptions): Promise<void> {
-    return this.sendMessage(toMessage(message), options);
+    const sent = this.sendMessage(toMessage(message), options);
+    const turnEnd = this.#turnBudget.spend(Math.max(SENDS_PER_TURN, this.sendHighWaterMark));
+    return turnEnd === undefined ? sent : sent.then(() => turnEnd);
   }
 
   /** A subscription change to report: from `pipe`, or from none when its subscriber left. */
