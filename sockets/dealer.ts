@@ -3,7 +3,6 @@ import { LoadBalancer } from "./load_balancer.ts";
 import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
-import { messageIterator } from "./readable.ts";
 import { RouterProbe } from "./router_probe.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
 import { applyTypeOptions } from "./type_options.ts";
@@ -72,7 +71,7 @@ export class Dealer extends Socket implements AsyncIterable<Message> {
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return this.receivedMessages();
   }
 
   /** Routing: a new pipe joins this type's strategies. */

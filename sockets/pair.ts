@@ -2,7 +2,6 @@ import { FairQueue } from "./fair_queue.ts";
 import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
-import { messageIterator } from "./readable.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
 
 /** Options of a Pair. */
@@ -53,7 +52,7 @@ export class Pair extends Socket implements AsyncIterable<Message> {
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return this.receivedMessages();
   }
 
   /** Routing: a new pipe joins this type's strategies. */

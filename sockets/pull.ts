@@ -2,7 +2,6 @@ import { FairQueue } from "./fair_queue.ts";
 import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
-import { messageIterator } from "./readable.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
 
 /**
@@ -56,7 +55,7 @@ export class Pull extends Socket implements AsyncIterable<Message> {
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive(), () => this.receiveNow());
+    return this.receivedMessages();
   }
 
   /** Routing: a new pipe joins this type's strategies. */

@@ -5,7 +5,6 @@ import { FairQueue } from "./fair_queue.ts";
 import { type FrameLike, type Message, toMessage } from "./message.ts";
 import { booleanOption, type SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
-import { messageIterator } from "./readable.ts";
 import { RouterProbe } from "./router_probe.ts";
 import { RoutingTable } from "./routing_table.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
@@ -114,7 +113,7 @@ export class Router extends Socket implements AsyncIterable<Message> {
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return this.receivedMessages();
   }
 
   /** Routing: a new pipe joins this type's strategies. */

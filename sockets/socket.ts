@@ -21,6 +21,7 @@ import { bindInproc, InprocDialer, InprocEnd, type InprocSide, unbindInproc } fr
 import type { Dialer, Link, LinkOwner } from "./link.ts";
 import type { Message } from "./message.ts";
 import { RawEngine } from "./raw_engine.ts";
+import { messageIterator } from "./readable.ts";
 import {
   CONFLATING_TYPES,
   type ConnectOptions,
@@ -617,6 +618,15 @@ export abstract class Socket {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The async iterator of a type whose `receive` is `receiveMessage`: each
+   * step receives, a message already queued is taken without waiting, and
+   * the iteration ends when the socket closes.
+   */
+  protected receivedMessages(): AsyncIterator<Message> {
+    return messageIterator(() => this.receiveMessage(), () => this.receiveNow());
   }
 
   /** Every pipe that currently has a ready connection. */

@@ -12,7 +12,6 @@ import {
 } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { RawEngine } from "./raw_engine.ts";
-import { messageIterator } from "./readable.ts";
 import { RoutingTable } from "./routing_table.ts";
 import { applyTypeOptions } from "./type_options.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
@@ -176,7 +175,7 @@ export class Stream extends Socket implements AsyncIterable<Message> {
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return this.receivedMessages();
   }
 
   /** Refuses the options of ZMTP, which a raw connection never uses. */

@@ -4,7 +4,6 @@ import { FairQueue } from "./fair_queue.ts";
 import { type FrameLike, type Message, toFrame } from "./message.ts";
 import type { Pipe } from "./pipe.ts";
 import { PrefixTrie } from "./prefix_trie.ts";
-import { messageIterator } from "./readable.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
 
 /**
@@ -58,7 +57,7 @@ export abstract class SubscribingSocket extends Socket implements AsyncIterable<
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive(), () => this.receiveNow());
+    return this.receivedMessages();
   }
 
   /**

@@ -6,7 +6,6 @@ import { type FrameLike, type Message, toFrame } from "./message.ts";
 import { booleanOption, type SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { PublishingSocket } from "./publishing_socket.ts";
-import { messageIterator } from "./readable.ts";
 import type { WaitOptions } from "./socket.ts";
 import { topicsOf } from "./subscribing_socket.ts";
 import { applyTypeOptions } from "./type_options.ts";
@@ -150,7 +149,7 @@ export class XPublisher extends PublishingSocket implements AsyncIterable<Messag
 
   /** Iterates over received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return messageIterator(() => this.receive());
+    return this.receivedMessages();
   }
 
   /**
