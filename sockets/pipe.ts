@@ -82,9 +82,15 @@ export class Pipe {
     return this.#engine;
   }
 
-  /** Whether one more message fits under the send high-water mark. */
+  /**
+   * Whether one more message fits under the send high-water mark. Once the
+   * queue was full, not before it is back at the low-water mark: as in
+   * libzmq, where the writer hears of room only then, so a sender that gave
+   * up waiting cannot slip in ahead of the wake-up.
+   */
   get hasRoom(): boolean {
-    return this.#sendHighWaterMark === 0 || this.outbound.length < this.#sendHighWaterMark;
+    return this.#sendHighWaterMark === 0 ||
+      (!this.#full && this.outbound.length < this.#sendHighWaterMark);
   }
 
   /** Queues (or writes straight through) one message for the peer. Check `hasRoom` first. */
@@ -121,9 +127,9 @@ export class Pipe {
   }
 
   #reportRoom(): void {
-    if (
-      this.#full && this.hasRoom && this.outbound.length <= lowWaterMark(this.#sendHighWaterMark)
-    ) {
+    const queued = this.outbound.length;
+    const mark = this.#sendHighWaterMark;
+    if (this.#full && queued < mark && queued <= lowWaterMark(mark)) {
       this.#full = false;
       this.#owner.pipeWritable(this);
     }

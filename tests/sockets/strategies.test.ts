@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { FairQueue } from "../../sockets/fair_queue.ts";
 import { LoadBalancer } from "../../sockets/load_balancer.ts";
 import type { Message } from "../../sockets/message.ts";
-import { Pipe, type PipeOwner } from "../../sockets/pipe.ts";
+import { Pipe, type PipeEngine, type PipeOwner } from "../../sockets/pipe.ts";
 
 const encoder = new TextEncoder();
 const text = (message: Message | undefined): string => new TextDecoder().decode(message![0]);
@@ -151,5 +151,55 @@ describe("Pipe with a high-water mark of 1", () => {
     assert.deepEqual(events.writable, []);
     pipe.flushTo({ ...closed, accepting: true });
     assert.deepEqual(events.writable, [pipe]);
+  });
+});
+
+describe("Pipe", () => {
+  /** An engine that takes `budget` more messages, then none. */
+  function engineTaking(budget: { left: number }): PipeEngine & { taken: number } {
+    return {
+      taken: 0,
+      get accepting() {
+        return budget.left > 0;
+      },
+      write() {
+        budget.left--;
+        this.taken++;
+      },
+      pull() {},
+      setReading() {},
+      sendSubscription() {},
+    };
+  }
+
+  test("once full, has no room until it drained to the low-water mark, as libzmq's writer sees it", () => {
+    const events = owner();
+    const pipe = new Pipe(events, 10, 10);
+    for (let i = 0; i < 10; i++) pipe.send([encoder.encode(`m${i}`)]);
+    assert.equal(pipe.hasRoom, false);
+    const budget = { left: 1 };
+    const engine = engineTaking(budget);
+    pipe.flushTo(engine);
+    // 9 queued, under the mark of 10, but a sender that gave up waiting must not slip in.
+    assert.equal(pipe.outbound.length, 9);
+    assert.equal(pipe.hasRoom, false);
+    assert.deepEqual(events.writable, []);
+    budget.left = 3;
+    pipe.flushTo(engine);
+    assert.equal(pipe.outbound.length, 6);
+    assert.equal(pipe.hasRoom, false);
+    budget.left = 1;
+    pipe.flushTo(engine);
+    // 5 queued: the low-water mark, (10 + 1) / 2 rounded down.
+    assert.equal(pipe.outbound.length, 5);
+    assert.equal(pipe.hasRoom, true);
+    assert.deepEqual(events.writable, [pipe]);
+    assert.equal(engine.taken, 5);
+  });
+
+  test("never full without a high-water mark", () => {
+    const pipe = new Pipe(owner(), 0, 0);
+    for (let i = 0; i < 10_000; i++) pipe.send([encoder.encode("m")]);
+    assert.equal(pipe.hasRoom, true);
   });
 });
