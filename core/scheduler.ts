@@ -12,6 +12,8 @@ type Task = () => void;
 const globals = globalThis as { setImmediate?: (callback: () => void) => unknown };
 
 let tasks: Task[] = [];
+/** The array `tasks` was before the last run, kept empty for the next swap: no array per turn. */
+let spare: Task[] = [];
 let scheduled = false;
 
 const requestTurn: (run: () => void) => void = (() => {
@@ -32,8 +34,13 @@ const requestTurn: (run: () => void) => void = (() => {
 function runTasks(): void {
   scheduled = false;
   const current = tasks;
-  tasks = [];
-  for (const task of current) task();
+  tasks = spare;
+  try {
+    for (let i = 0; i < current.length; i++) current[i]();
+  } finally {
+    current.length = 0;
+    spare = current;
+  }
 }
 
 /**

@@ -33,6 +33,12 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
   #pipe: Pipe | undefined;
   #writable = true;
   #flushScheduled = false;
+  /**
+   * A message went out at once and no new turn was seen since: more in this
+   * turn wait for the end-of-turn flush. A turn is seen to begin when the
+   * peer's bytes arrive (every read is its own turn) or the flush runs.
+   */
+  #wroteAtOnce = false;
   #closed = false;
   readonly #flush = (): void => this.flushNow();
 
@@ -74,8 +80,11 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
 
   // ConnectionHandler
 
-  /** Bytes from the peer. */
-  abstract data(chunk: Uint8Array): void;
+  /** Bytes from the peer: a new turn of the event loop. */
+  data(chunk: Uint8Array): void {
+    this.#wroteAtOnce = false;
+    this.received(chunk);
+  }
 
   /** The connection can take more bytes. */
   drain(): void {
@@ -102,10 +111,17 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
     return this.#writable && this.ready && this.pendingOutput < BATCH_LIMIT;
   }
 
-  /** Encodes one message, written at the end of this turn. */
+  /**
+   * Encodes one message. The first of a turn is written at once, so that a
+   * lone request or reply does not wait for the end of the turn; those after
+   * it in the same turn go out together in one write at the end of the turn.
+   */
   write(message: Message): void {
     this.encode(message);
-    this.scheduleFlush();
+    if (this.#flushScheduled) return;
+    if (this.#wroteAtOnce) return this.scheduleFlush();
+    this.#wroteAtOnce = true;
+    this.#writeOutput();
   }
 
   /** Takes messages from the pipe while there is room in this turn's batch. */
@@ -160,6 +176,9 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
   /** Writes what was encoded to `connection`; returns false if it is full (wait for `drain`). */
   protected abstract writeOutput(connection: Connection): boolean;
 
+  /** Bytes from the peer (see `data`). */
+  protected abstract received(chunk: Uint8Array): void;
+
   /** The link is ending: stop timers and what else the subclass runs. Called once. */
   protected stopped(): void {}
 
@@ -178,6 +197,7 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
   /** Writes what was encoded now, then takes what waited in the pipe. */
   protected flushNow(): void {
     this.#flushScheduled = false;
+    this.#wroteAtOnce = false;
     if (this.#closed) return;
     this.#writeOutput();
     // Room again in the batch: take what waited in the pipe during this turn.

@@ -51,15 +51,6 @@ export class Engine extends ConnectionDriver implements SessionHandler {
     return this.#session.ready && !this.terminated;
   }
 
-  // ConnectionHandler
-
-  /** Bytes from the peer. */
-  data(chunk: Uint8Array): void {
-    if (this.terminated) return;
-    this.#session.receive(chunk, Date.now());
-    this.#afterSession();
-  }
-
   // SessionHandler
 
   /** The handshake completed. */
@@ -88,6 +79,13 @@ export class Engine extends ConnectionDriver implements SessionHandler {
   }
 
   // ConnectionDriver
+
+  /** Bytes from the peer. */
+  protected received(chunk: Uint8Array): void {
+    if (this.terminated) return;
+    this.#session.receive(chunk, Date.now());
+    this.#afterSession();
+  }
 
   /** Bytes the session has encoded and not yet handed to the connection. */
   protected get pendingOutput(): number {

@@ -33,12 +33,6 @@ export class RawEngine extends ConnectionDriver {
 
   // ConnectionHandler
 
-  /** Bytes from the peer: one message per read. */
-  data(chunk: Uint8Array): void {
-    // An empty chunk would read as a notification; a transport has no reason to deliver one.
-    if (chunk.length > 0) this.deliver([chunk]);
-  }
-
   /** The peer ended the connection, or it failed: the disconnect notification, then the end. */
   override closed(error: Error | undefined): void {
     this.deliver([EMPTY]);
@@ -51,6 +45,12 @@ export class RawEngine extends ConnectionDriver {
   sendSubscription(_subscribe: boolean, _topic: Uint8Array): void {}
 
   // ConnectionDriver
+
+  /** Bytes from the peer: one message per read. */
+  protected received(chunk: Uint8Array): void {
+    // An empty chunk would read as a notification; a transport has no reason to deliver one.
+    if (chunk.length > 0) this.deliver([chunk]);
+  }
 
   /** Bytes queued and not yet written. */
   protected get pendingOutput(): number {
