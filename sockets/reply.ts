@@ -4,7 +4,6 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
-import { ReceiveTurn } from "./receive_turn.ts";
 import { Socket, type WaitOptions } from "./socket.ts";
 
 /** Options of a Reply. */
@@ -33,9 +32,6 @@ export class Reply extends Socket implements AsyncIterable<Message> {
   #envelope: Message | undefined;
   /** The pipe that request came from. */
   #replyPipe: Pipe | undefined;
-  readonly #turn = new ReceiveTurn(
-    "a REP socket is already waiting for a request; one receive at a time",
-  );
 
   /**
    * A new socket, neither bound nor connected.
@@ -60,10 +56,20 @@ export class Reply extends Socket implements AsyncIterable<Message> {
    */
   receive(options?: WaitOptions): Promise<Message> {
     if (this.closed) return this.receiveMessage(options);
-    const outOfTurn = this.#envelope === undefined
-      ? undefined
-      : "a REP socket must send the reply before it receives another request";
-    return this.#turn.receive(outOfTurn, () => this.receiveMessage(options));
+    if (this.receiveWaiting) {
+      return Promise.reject(
+        new ZmqError(
+          "EFSM",
+          "a REP socket is already waiting for a request; one receive at a time",
+        ),
+      );
+    }
+    if (this.#envelope !== undefined) {
+      return Promise.reject(
+        new ZmqError("EFSM", "a REP socket must send the reply before it receives another request"),
+      );
+    }
+    return this.receiveMessage(options);
   }
 
   /** Iterates over requests until the socket closes; reply to each before the next step. */
@@ -112,7 +118,6 @@ export class Reply extends Socket implements AsyncIterable<Message> {
       if (delimiter >= message.length - 1) continue;
       this.#envelope = message.slice(0, delimiter + 1);
       this.#replyPipe = this.#in.lastPipe;
-      this.#turn.taken();
       return message.slice(delimiter + 1);
     }
   }

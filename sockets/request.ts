@@ -6,7 +6,6 @@ import { type FrameLike, type Message, toMessage } from "./message.ts";
 import { booleanOption, type SocketOptions } from "./options.ts";
 import type { Pipe } from "./pipe.ts";
 import { messageIterator } from "./readable.ts";
-import { ReceiveTurn } from "./receive_turn.ts";
 import { RouterProbe } from "./router_probe.ts";
 import { RESOLVED, Socket, type WaitOptions } from "./socket.ts";
 import { applyTypeOptions } from "./type_options.ts";
@@ -67,9 +66,6 @@ export class Request extends Socket implements AsyncIterable<Message> {
   readonly #sendSettled = (): void => {
     this.#sending--;
   };
-  readonly #turn = new ReceiveTurn(
-    "a REQ socket is already waiting for the reply; one receive at a time",
-  );
   /** The id of the latest request; libzmq starts it at a random value. */
   #requestId = (Math.random() * 0x100000000) >>> 0;
 
@@ -128,10 +124,20 @@ export class Request extends Socket implements AsyncIterable<Message> {
    */
   receive(options?: WaitOptions): Promise<Message> {
     if (this.closed) return this.receiveMessage(options);
-    const outOfTurn = this.#awaitingReply || this.#sending > 0
-      ? undefined
-      : "a REQ socket must send a request before it can receive a reply";
-    return this.#turn.receive(outOfTurn, () => this.receiveMessage(options));
+    if (this.receiveWaiting) {
+      return Promise.reject(
+        new ZmqError(
+          "EFSM",
+          "a REQ socket is already waiting for the reply; one receive at a time",
+        ),
+      );
+    }
+    if (!this.#awaitingReply && this.#sending === 0) {
+      return Promise.reject(
+        new ZmqError("EFSM", "a REQ socket must send a request before it can receive a reply"),
+      );
+    }
+    return this.receiveMessage(options);
   }
 
   /** Iterates over replies until the socket closes; send a request before each step. */
@@ -195,7 +201,6 @@ export class Request extends Socket implements AsyncIterable<Message> {
       const body = this.#bodyOf(message);
       if (body === undefined) continue;
       this.#awaitingReply = false;
-      this.#turn.taken();
       return body;
     }
   }

@@ -620,6 +620,12 @@ export abstract class Socket {
     }
   }
 
+  /** Whether a `receive` waits for a message (Request and Reply allow one at a time). */
+  protected get receiveWaiting(): boolean {
+    dropSettled(this.#receiveWaiters);
+    return this.#receiveWaiters.length > 0;
+  }
+
   /**
    * The async iterator of a type whose `receive` is `receiveMessage`: each
    * step receives, a message already queued is taken without waiting, and
