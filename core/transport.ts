@@ -10,6 +10,14 @@ export interface ConnectionHandler {
    * never reuses its memory, so views into it may be kept.
    */
   data(chunk: Uint8Array): void;
+  /**
+   * Where the next bytes of the stream belong, when the handler already
+   * knows (the rest of a large frame). An adapter that reads into memory it
+   * chooses may read into this instead, then deliver the bytes read as a
+   * `data` view of it, which the handler takes without copying. Optional on
+   * both sides: adapters whose runtime hands out its own buffers ignore it.
+   */
+  readTarget?(): Uint8Array | undefined;
   /** Bytes written earlier have left; `write` would accept more without growing its buffer. */
   drain(): void;
   /** The connection is gone: `error` is set for a failure, undefined for an orderly end. Called once. */

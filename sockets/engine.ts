@@ -51,6 +51,13 @@ export class Engine extends ConnectionDriver implements SessionHandler {
     return this.#session.ready && !this.terminated;
   }
 
+  // ConnectionHandler
+
+  /** The rest of a frame spanning reads, for an adapter that can read into it. */
+  readTarget(): Uint8Array | undefined {
+    return this.terminated ? undefined : this.#session.pendingBody;
+  }
+
   // SessionHandler
 
   /** The handshake completed. */

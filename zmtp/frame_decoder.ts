@@ -65,6 +65,15 @@ export class FrameDecoder {
     return this.#headerFilled === 0 && this.#body === undefined && this.#pieces === undefined;
   }
 
+  /**
+   * The part of a frame body still to come, when a frame spanning reads has
+   * its buffer already: the next bytes of the stream belong there. A chunk
+   * that is this very memory (read into it) is taken without a copy.
+   */
+  get pendingBody(): Uint8Array | undefined {
+    return this.#body?.subarray(this.#bodyFilled);
+  }
+
   /** Replaces the allocator, e.g. with one making the runtime's own buffer type. */
   set allocate(allocate: Allocate) {
     this.#allocate = allocate;
@@ -97,7 +106,9 @@ export class FrameDecoder {
       if (this.#body !== undefined) {
         const body = this.#body;
         const take = Math.min(body.length - this.#bodyFilled, end - at);
-        body.set(chunk.subarray(at, at + take), this.#bodyFilled);
+        const readInPlace = chunk.buffer === body.buffer &&
+          chunk.byteOffset + at === body.byteOffset + this.#bodyFilled;
+        if (!readInPlace) body.set(chunk.subarray(at, at + take), this.#bodyFilled);
         this.#bodyFilled += take;
         at += take;
         if (this.#bodyFilled < body.length) return undefined;

@@ -161,6 +161,11 @@ export class Session implements FrameSink, HandshakeHost {
     return greeting.major > 3 ? 1 : greeting.minor;
   }
 
+  /** Where the next bytes from the peer belong, when a frame spanning reads awaits them (see `FrameDecoder.pendingBody`). */
+  get pendingBody(): Uint8Array | undefined {
+    return this.#phase === PHASE_CLOSED ? undefined : this.#decoder.pendingBody;
+  }
+
   /** Bytes queued for the peer and not yet taken. */
   get pendingOutput(): number {
     return this.#out.pendingBytes;

@@ -32,6 +32,12 @@ const MIN_READ_SIZE = 2 * 1024;
  * frames), and a 20-byte message must not pin a 64 KiB buffer.
  */
 const COPY_LIMIT = 16 * 1024;
+/**
+ * The rest of a frame the handler is assembling is read straight into its
+ * buffer when at least this much of it is missing; a smaller rest comes with
+ * the next ordinary read and is copied, which costs less than a read of its own.
+ */
+const READ_IN_PLACE_MIN = 16 * 1024;
 /** `write` returns false once this many bytes are queued and not yet taken by the kernel. */
 const HIGH_WATER_MARK = 64 * 1024;
 /** Chunks queued behind an in-flight write are joined into writes of at most this size. */
@@ -175,19 +181,20 @@ class DenoConnection implements Connection {
 
   async #readLoop(): Promise<void> {
     while (this.#wantsRead()) {
-      const buffer = this.#spare ?? new Uint8Array(this.#readSize);
-      this.#spare = undefined;
-      let count: number | null;
-      try {
-        count = await this.#conn.read(buffer);
-      } catch (error) {
-        this.#reading = false;
-        if (this.#state !== "closed") this.#fail(error);
-        return;
-      }
+      const target = this.#state === "open" ? this.#handler.readTarget?.() : undefined;
+      const inPlace = target !== undefined && target.length >= READ_IN_PLACE_MIN;
+      const buffer = inPlace ? target : this.#spare ?? new Uint8Array(this.#readSize);
+      if (!inPlace) this.#spare = undefined;
+      const count = await this.#read(buffer);
+      if (count === undefined) return;
       if (count === null) {
         this.#eof = true;
         break;
+      }
+      if (inPlace) {
+        // The handler's own memory: it knows these bytes are in place.
+        this.#received(buffer.subarray(0, count));
+        continue;
       }
       const size = this.#readSize;
       if (count === buffer.length) this.#readSize = Math.min(READ_SIZE, size * 2);
@@ -204,6 +211,17 @@ class DenoConnection implements Connection {
     }
     this.#reading = false;
     if (this.#eof) this.#peerEnded();
+  }
+
+  /** One read: the count, null at the end of the stream, undefined once it failed (reading stops). */
+  async #read(buffer: Uint8Array): Promise<number | null | undefined> {
+    try {
+      return await this.#conn.read(buffer);
+    } catch (error) {
+      this.#reading = false;
+      if (this.#state !== "closed") this.#fail(error);
+      return undefined;
+    }
   }
 
   #received(chunk: Uint8Array): void {

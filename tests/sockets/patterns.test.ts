@@ -218,6 +218,36 @@ describe("Publisher and Subscribers", () => {
 });
 
 describe("received frames", () => {
+  test("that span many reads arrive byte for byte, below, at and above 1 MiB", async () => {
+    const router = new Router();
+    const dealer = new Dealer();
+    const sizes = [300 * 1024, 1024 * 1024, 1024 * 1024 + 17, 20];
+    const pattern = (size: number, seed: number): Uint8Array => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) & 0xff;
+      return bytes;
+    };
+    try {
+      await router.bind("tcp://127.0.0.1:0");
+      dealer.connect(router.lastEndpoint!);
+      for (let round = 0; round < 3; round++) {
+        await dealer.send(sizes.map((size, i) => pattern(size, round + i)));
+      }
+      for (let round = 0; round < 3; round++) {
+        const [, ...frames] = await router.receive();
+        assert.deepEqual(frames.map((frame) => frame.length), sizes);
+        frames.forEach((frame, i) => {
+          const expected = pattern(sizes[i], round + i);
+          const first = frame.findIndex((byte, at) => byte !== expected[at]);
+          assert.equal(first, -1, `round ${round}, frame ${i} differs at byte ${first}`);
+        });
+      }
+    } finally {
+      router.close();
+      dealer.close();
+    }
+  });
+
   test("are of one type whether or not they spanned reads (Buffer on Node and Bun)", async () => {
     const router = new Router();
     const dealer = new Dealer();

@@ -461,4 +461,34 @@ describe("FrameDecoder memory", () => {
     assert.deepEqual([...frames[1][1]], [7]);
     assert.equal(decoder.atFrameBoundary, true);
   });
+
+  test("bytes read into pendingBody complete the frame in that memory, and a plain chunk after them is copied", () => {
+    const size = 200_000;
+    const body = new Uint8Array(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 7) & 0xff;
+    const writer = new FrameWriter();
+    writer.frame(0, body);
+    writer.frame(0, new Uint8Array([9]));
+    const stream = concatBytes(writer.take());
+    const frames: Uint8Array[] = [];
+    const decoder = new FrameDecoder({ frame: (_flags, frame) => (frames.push(frame), true) });
+    assert.equal(decoder.pendingBody, undefined);
+    // The header (9 bytes) and the first 1000 body bytes arrive in an ordinary read.
+    let at = 9 + 1000;
+    assert.equal(decoder.push(stream.subarray(0, at), 0), undefined);
+    // Then, as an adapter reading in place would: into the rest of the body, in two reads.
+    for (const count of [150_000, size - 151_000]) {
+      const target: Uint8Array = decoder.pendingBody!;
+      assert.equal(target.length, size - (at - 9));
+      target.set(stream.subarray(at, at + count));
+      assert.equal(decoder.push(target.subarray(0, count), 0), undefined);
+      at += count;
+    }
+    assert.equal(frames.length, 1);
+    assert.equal(toHex(frames[0]), toHex(body));
+    assert.equal(decoder.pendingBody, undefined);
+    assert.equal(decoder.push(stream.subarray(at), 0), undefined);
+    assert.deepEqual([...frames[1]], [9]);
+    assert.equal(decoder.atFrameBoundary, true);
+  });
 });
