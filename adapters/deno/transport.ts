@@ -86,6 +86,10 @@ function addrHostPort(address: Deno.Addr): string {
   return hostPort(address.hostname, address.port);
 }
 
+function nextPowerOfTwo(size: number): number {
+  return 2 ** Math.ceil(Math.log2(size));
+}
+
 /** Errors of a read or write racing `conn.close()`: expected, not failures. */
 function isClosedResource(error: unknown): boolean {
   return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
@@ -108,6 +112,8 @@ class DenoConnection implements Connection {
   #queue: Uint8Array[] = [];
   /** Bytes written by the caller and not yet taken by the kernel, in-flight write included. */
   #queued = 0;
+  /** Memory that queued chunks are joined in; it grows to the largest batch made. */
+  #joined = new Uint8Array(0);
   #writing = false;
   #needDrain = false;
   #writeShut = false;
@@ -304,7 +310,7 @@ class DenoConnection implements Connection {
     }
   }
 
-  /** The next write: the first queued chunk, joined with the small ones queued behind it. */
+  /** The next write: the first queued chunk, joined (copied) with the ones queued behind it up to `BATCH_LIMIT`. */
   #takeBatch(): Uint8Array {
     const queue = this.#queue;
     let count = 1;
@@ -315,7 +321,9 @@ class DenoConnection implements Connection {
     }
     const parts = queue.splice(0, count);
     if (count === 1) return parts[0];
-    const batch = new Uint8Array(size);
+    // The previous batch is written by now: its memory serves again, with no allocation or zeroing.
+    if (this.#joined.length < size) this.#joined = new Uint8Array(nextPowerOfTwo(size));
+    const batch = this.#joined.subarray(0, size);
     let offset = 0;
     for (const part of parts) {
       batch.set(part, offset);
