@@ -102,7 +102,10 @@ export class Reply extends Socket implements AsyncIterable<Message> {
     this.#envelope = undefined;
     this.#replyPipe = undefined;
     // Like libzmq (a REP routes as a Router does), a requester that is gone or full misses it.
-    if (!pipe.terminated && pipe.hasRoom) pipe.send(envelope.concat(message));
+    if (pipe.terminated || !pipe.hasRoom) return true;
+    // The envelope is this socket's own copy: the reply is built on it, not in a new array.
+    for (let i = 0; i < message.length; i++) envelope.push(message[i]);
+    pipe.send(envelope);
     return true;
   }
 
