@@ -11,16 +11,24 @@
 export const DEFAULT_NOTE = "see bench/NOTES.md";
 
 const SMALL_MESSAGES =
-  "per-message floor of the idiomatic API on V8 (view, array, promise, microtask): ~2x libzmq's " +
-  "CPU per 8 B message (NOTES.md, Throughput)";
+  "per-message floor of the idiomatic API (view, array, promise, microtask): about libzmq's " +
+  "whole CPU per 8 B message; the receiver is the limit (NOTES.md, Throughput)";
 
 const LARGE_MESSAGES =
   "receiver: runtime reads 64 KiB into fresh memory, a large frame is assembled by one copy; " +
   "libzmq reads into the message (NOTES.md, Throughput)";
 
+const LARGE_MESSAGES_NODE =
+  "receiver: one copy into the frame, and a full GC every few dozen 1 MiB messages (external " +
+  "memory); Node lets only dialled sockets read in place (NOTES.md, Large frames, second pass)";
+
+const LARGE_MESSAGES_BUN =
+  "receiver: Bun hands each read over as a fresh copy, then the frame is assembled by a second " +
+  "copy: two per byte against the floor's one (NOTES.md, Large frames, second pass)";
+
 const ROUND_TRIP =
-  "~5 µs of our CPU per end per round trip above the raw echo: receive promise, decode, pipe, " +
-  "end-of-turn write (NOTES.md, Latency)";
+  "~3 µs of our JavaScript per end above the raw echo (decode, pipe, promise, the loop); within " +
+  "run-to-run noise of the target (NOTES.md, Latency, second pass)";
 
 const VERSUS_ZEROMQ_ROUND_TRIP =
   "CPU per round trip 0.62x the zeromq package's; its wall-clock ratio moves with load " +
@@ -31,8 +39,8 @@ const RUNTIME_GAP =
   "floor shows (NOTES.md, Throughput)";
 
 const FAN_OUT =
-  "less CPU per delivery than libzmq, but one event loop against libzmq's I/O threads; Deno's " +
-  "subscriber costs 2x (NOTES.md, Fan-out)";
+  "we deliver 100 %, libzmq ~10 % of what it sends; neither of our ends is saturated, the " +
+  "publisher's turn and the reads alternate; Deno's subscriber costs 2x (NOTES.md, Fan-out)";
 
 const MEMORY =
   "no unbounded queue (the Push blocks in every stall): the sender's 10M garbage buffers " +
@@ -69,6 +77,8 @@ export const TARGET_NOTES: Readonly<Record<string, string>> = {
     ],
     LARGE_MESSAGES,
   ),
+  "push-pull-1048576-native-node": LARGE_MESSAGES_NODE,
+  "push-pull-1048576-native-bun": LARGE_MESSAGES_BUN,
   ...forEach(each((r) => `req-rep-8-floor-${r}`), ROUND_TRIP),
   ...forEach(each((r) => `req-rep-8-zeromq-${r}`), VERSUS_ZEROMQ_ROUND_TRIP),
   ...forEach(
