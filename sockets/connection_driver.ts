@@ -124,6 +124,12 @@ export abstract class ConnectionDriver implements ConnectionHandler, Link {
     this.#writeOutput();
   }
 
+  /** Encodes a message that waited in the pipe, written with the rest of the turn's batch. */
+  writeQueued(message: Message): void {
+    this.encode(message);
+    this.scheduleFlush();
+  }
+
   /** Takes messages from the pipe while there is room in this turn's batch. */
   pull(): void {
     this.#pipe?.flushTo(this);

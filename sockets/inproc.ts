@@ -129,6 +129,11 @@ export class InprocEnd implements Link {
     this.#peer!.#pipe!.deliver(message.slice());
   }
 
+  /** Delivers a message that waited in the pipe, as `write` does: inproc has no writes to batch. */
+  writeQueued(message: Message): void {
+    this.write(message);
+  }
+
   /** Moves queued messages to the peer while it has room. */
   pull(): void {
     this.#pipe?.flushTo(this);

@@ -6,8 +6,14 @@ import type { Message } from "./message.ts";
 export interface PipeEngine {
   /** Whether the engine can encode a message right now without buffering beyond its batch. */
   readonly accepting: boolean;
-  /** Encodes `message` for the peer (only when `accepting`). */
+  /** Encodes `message` for the peer (only when `accepting`); a lone message may go out at once. */
   write(message: Message): void;
+  /**
+   * Encodes a message that waited in the pipe (only when `accepting`). A backlog leaves in one
+   * batch at the end of the turn, not as a lone write followed by the rest: small writes into a
+   * backed-up connection fragment the peer's receive queue.
+   */
+  writeQueued(message: Message): void;
   /** The pipe has queued messages: take them when there is room. */
   pull(): void;
   /** Stop or restart reading from the peer (inbound high-water mark). */
@@ -114,7 +120,7 @@ export class Pipe {
    */
   flushTo(engine: PipeEngine): void {
     const outbound = this.outbound;
-    while (outbound.length > 0 && engine.accepting) engine.write(outbound.shift()!);
+    while (outbound.length > 0 && engine.accepting) engine.writeQueued(outbound.shift()!);
     this.#reportRoom();
   }
 

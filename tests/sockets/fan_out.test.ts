@@ -20,6 +20,9 @@ class StubEngine implements PipeEngine {
   write(message: Message): void {
     this.written.push(text(message));
   }
+  writeQueued(message: Message): void {
+    this.write(message);
+  }
   pull(): void {}
   setReading(): void {}
   sendSubscription(): void {}

@@ -91,7 +91,8 @@ describe("LoadBalancer", () => {
       get accepting() {
         return room > 0;
       },
-      write: (message: Message) => {
+      write: () => assert.fail("a queued message is written as queued"),
+      writeQueued: (message: Message) => {
         room--;
         // Room is never reported while messages are still moving: note what had been reported.
         written.push(`${text(message)}:${events.writable.length}`);
@@ -121,6 +122,7 @@ describe("Pipe inbound high-water mark", () => {
     pipe.attach({
       accepting: false,
       write: () => {},
+      writeQueued: () => {},
       pull: () => {},
       setReading: (value) => reading.push(value),
       sendSubscription: () => {},
@@ -143,6 +145,7 @@ describe("Pipe with a high-water mark of 1", () => {
     const closed = {
       accepting: false,
       write: () => {},
+      writeQueued: () => {},
       pull: () => {},
       setReading: () => {},
       sendSubscription: () => {},
@@ -163,6 +166,9 @@ describe("Pipe", () => {
         return budget.left > 0;
       },
       write() {
+        assert.fail("a queued message is written as queued");
+      },
+      writeQueued() {
         budget.left--;
         this.taken++;
       },
