@@ -11,17 +11,18 @@ const BATCH_LIMIT = 256 * 1024;
 
 /**
  * What every byte-stream link does with its connection, whatever it speaks
- * over it (ZMTP in `Engine`, raw bytes in `RawEngine`): writes what was
- * encoded once per turn of the event loop, stops taking messages from the
- * pipe while the connection is full and resumes on `drain`, closes
- * gracefully with a grace timer, and reports its end to the owner once.
- * A subclass encodes messages (`encode`, `writeOutput`), says when the peer
- * is `ready`, and reads bytes (`data`).
+ * over it (ZMTP in `Engine`, raw bytes in `RawEngine`): writes a lone
+ * message at once and what else a turn of the event loop encoded in one
+ * write when the turn ends, stops taking messages from the pipe while the
+ * connection is full and resumes on `drain`, closes gracefully with a grace
+ * timer, and reports its end to the owner once. A subclass encodes messages
+ * (`encode`, `writeOutput`), says when the peer is `ready`, and reads bytes
+ * (`received`).
  *
  * @example
  * ```ts
  * class EchoLink extends ConnectionDriver {
- *   // started, encode, writeOutput, pendingOutput, ready, data, sendSubscription
+ *   // started, encode, writeOutput, pendingOutput, ready, received, sendSubscription
  * }
  * ```
  */

@@ -12,8 +12,9 @@ const ERROR_CLOSE_GRACE = 1000;
 
 /**
  * Drives one connection: feeds the bytes it reads to a ZMTP session, writes
- * what the session produces (once per turn of the event loop), runs the
- * session's timers, and moves messages between the session and its pipe.
+ * what the session produces (as `ConnectionDriver` batches it per turn of the
+ * event loop), runs the session's timers, and moves messages between the
+ * session and its pipe.
  *
  * @example
  * ```ts
