@@ -39,8 +39,8 @@ const RUNTIME_GAP =
   "floor shows (NOTES.md, Throughput)";
 
 const FAN_OUT =
-  "we deliver 100 %, libzmq ~10 % of what it sends; neither of our ends is saturated, the " +
-  "publisher's turn and the reads alternate; Deno's subscriber costs 2x (NOTES.md, Fan-out)";
+  "we deliver all, libzmq part of what it sends (its rate moves 2x between runs); our publisher's " +
+  "turn and the reads alternate; Deno's subscriber costs 2x (NOTES.md, Fan-out, second pass)";
 
 const MEMORY =
   "no unbounded queue (the Push blocks in every stall): the sender's 10M garbage buffers " +
