@@ -86,6 +86,7 @@ function addrHostPort(address: Deno.Addr): string {
   return hostPort(address.hostname, address.port);
 }
 
+/** The join buffer grows in powers of two: batches of varying size reallocate it rarely. */
 function nextPowerOfTwo(size: number): number {
   return 2 ** Math.ceil(Math.log2(size));
 }
@@ -219,7 +220,7 @@ class DenoConnection implements Connection {
     if (this.#eof) this.#peerEnded();
   }
 
-  /** One read: the count, null at the end of the stream, undefined once it failed (reading stops). */
+  /** One read: the count, null at the end of the stream, undefined if it failed (reading stops). */
   async #read(buffer: Uint8Array): Promise<number | null | undefined> {
     try {
       return await this.#conn.read(buffer);
@@ -310,7 +311,7 @@ class DenoConnection implements Connection {
     }
   }
 
-  /** The next write: the first queued chunk, joined (copied) with the ones queued behind it up to `BATCH_LIMIT`. */
+  /** The next write: the first queued chunk, joined with those behind it up to `BATCH_LIMIT`. */
   #takeBatch(): Uint8Array {
     const queue = this.#queue;
     let count = 1;
