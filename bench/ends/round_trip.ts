@@ -13,7 +13,7 @@
 
 import { emitReady, emitResult, type EndArgs } from "../end_protocol.ts";
 import { latencySummary } from "../stats.ts";
-import { bound, checkMessage, type EndContext, type Frames } from "./library.ts";
+import { bound, checkMessage, type Connecting, type EndContext, type Frames } from "./library.ts";
 
 /** The echoing socket, and how it answers a message. */
 interface Echo {
@@ -33,40 +33,35 @@ interface Pattern {
   client(context: EndContext, endpoint: string): Client;
 }
 
+/** A client socket connected to `endpoint`: a round trip is a send, then a receive. */
+function connectedClient(
+  socket: Connecting & { send(payload: Uint8Array): Promise<void>; receive(): Promise<Frames> },
+  endpoint: string,
+): Client {
+  socket.connect(endpoint);
+  return {
+    async roundTrip(payload) {
+      await socket.send(payload);
+      return await socket.receive();
+    },
+    close: () => socket.close(),
+  };
+}
+
 const PATTERNS: Record<string, Pattern> = {
   "req-rep-rtt": {
     async echo({ library }) {
       const reply = await bound(new library.Reply());
       return { socket: reply, frames: 1, echo: (message) => reply.send(message[0]) };
     },
-    client({ library }, endpoint) {
-      const request = new library.Request();
-      request.connect(endpoint);
-      return {
-        async roundTrip(payload) {
-          await request.send(payload);
-          return await request.receive();
-        },
-        close: () => request.close(),
-      };
-    },
+    client: ({ library }, endpoint) => connectedClient(new library.Request(), endpoint),
   },
   "dealer-router-rtt": {
     async echo({ library }) {
       const router = await bound(new library.Router());
       return { socket: router, frames: 2, echo: (message) => router.send(message) };
     },
-    client({ library }, endpoint) {
-      const dealer = new library.Dealer();
-      dealer.connect(endpoint);
-      return {
-        async roundTrip(payload) {
-          await dealer.send(payload);
-          return await dealer.receive();
-        },
-        close: () => dealer.close(),
-      };
-    },
+    client: ({ library }, endpoint) => connectedClient(new library.Dealer(), endpoint),
   },
 };
 
