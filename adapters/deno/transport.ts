@@ -16,28 +16,9 @@ import type {
 import { errnoCode, errnoOf, errorMapper, type ErrorMeaning } from "../errors.ts";
 import { hostPort } from "../host_port.ts";
 import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
+import { ReadBuffers } from "../read_buffers.ts";
 import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
-/** Most bytes asked of one read: large enough for bulk transfers, one syscall per 64 KiB. */
-const READ_SIZE = 64 * 1024;
-/**
- * Fewest bytes asked of one read. A pending read holds its buffer for as long as the
- * connection is idle, so reads start small and grow while they come back full: ten thousand
- * quiet connections must not pin 64 KiB each.
- */
-const MIN_READ_SIZE = 2 * 1024;
-/**
- * Reads up to this size are copied out into an exact-size chunk and the read
- * buffer is reused: the handler may keep views of its chunks (zero-copy
- * frames), and a 20-byte message must not pin a 64 KiB buffer.
- */
-const COPY_LIMIT = 16 * 1024;
-/**
- * The rest of a frame the handler is assembling is read straight into its
- * buffer when at least this much of it is missing; a smaller rest comes with
- * the next ordinary read and is copied, which costs less than a read of its own.
- */
-const READ_IN_PLACE_MIN = 16 * 1024;
 /** `write` returns false once this many bytes are queued and not yet taken by the kernel. */
 const HIGH_WATER_MARK = 64 * 1024;
 /** Chunks queued behind an in-flight write are joined into writes of at most this size. */
@@ -124,10 +105,7 @@ class DenoConnection implements Connection {
   #eof = false;
   /** Chunks read while paused (a read was already in flight), delivered on resume. */
   #stash: Uint8Array[] = [];
-  /** A read buffer whose bytes were copied out, reused by the next read. */
-  #spare: Uint8Array | undefined;
-  /** Size of the next read buffer: doubles after a full read, halves after a nearly empty one. */
-  #readSize = MIN_READ_SIZE;
+  #readBuffers = new ReadBuffers((size) => new Uint8Array(size));
 
   constructor(conn: Deno.Conn, remoteAddress: string, accept: AcceptConnection) {
     this.#conn = conn;
@@ -188,33 +166,14 @@ class DenoConnection implements Connection {
 
   async #readLoop(): Promise<void> {
     while (this.#wantsRead()) {
-      const target = this.#state === "open" ? this.#handler.readTarget?.() : undefined;
-      const inPlace = target !== undefined && target.length >= READ_IN_PLACE_MIN;
-      const buffer = inPlace ? target : this.#spare ?? new Uint8Array(this.#readSize);
-      if (!inPlace) this.#spare = undefined;
+      const buffer = this.#readBuffers.next(this.#state === "open" ? this.#handler : undefined);
       const count = await this.#read(buffer);
       if (count === undefined) return;
       if (count === null) {
         this.#eof = true;
         break;
       }
-      if (inPlace) {
-        // The handler's own memory: it knows these bytes are in place.
-        this.#received(buffer.subarray(0, count));
-        continue;
-      }
-      const size = this.#readSize;
-      if (count === buffer.length) this.#readSize = Math.min(READ_SIZE, size * 2);
-      else if (count < buffer.length / 8) this.#readSize = Math.max(MIN_READ_SIZE, size / 2);
-      let chunk: Uint8Array;
-      if (count <= COPY_LIMIT) {
-        chunk = buffer.slice(0, count);
-        if (buffer.length === this.#readSize) this.#spare = buffer;
-      } else {
-        // The handler owns this buffer from now on; the next read gets a fresh one.
-        chunk = buffer.subarray(0, count);
-      }
-      this.#received(chunk);
+      this.#received(this.#readBuffers.filled(buffer, count));
     }
     this.#reading = false;
     if (this.#eof) this.#peerEnded();
@@ -347,7 +306,6 @@ class DenoConnection implements Connection {
     this.#queue = [];
     this.#queued = 0;
     this.#stash = [];
-    this.#spare = undefined;
     try {
       // Pending reads and writes reject with BadResource/Interrupted, which
       // the loops expect once the state is closed.

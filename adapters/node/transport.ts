@@ -17,6 +17,7 @@ import { errnoMeaning, errnoOf, errorMapper } from "../errors.ts";
 import { hostPort } from "../host_port.ts";
 import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
 import { nodeSocketFiles } from "../node_socket_files.ts";
+import { ReadBuffers } from "../read_buffers.ts";
 import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
 /** Node's errors carry their errno in `code`, resolver failures included. */
@@ -46,13 +47,22 @@ class NodeConnection implements Connection {
    */
   #stash: Uint8Array[] = [];
 
-  constructor(socket: net.Socket, remoteAddress: string, accept: AcceptConnection) {
+  /**
+   * @param userBuffers set when the socket reads into buffers of ours (`onread`, see
+   *   `dialledReads`), which then calls `received`; else reads arrive as `data` events.
+   */
+  constructor(
+    socket: net.Socket,
+    remoteAddress: string,
+    accept: AcceptConnection,
+    userBuffers = false,
+  ) {
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
     // accept() runs before any listener exists, so no data can be delivered
     // to a handler that does not exist yet.
     this.#handler = accept(this);
-    socket.on("data", (chunk: Buffer) => this.#received(chunk));
+    if (!userBuffers) socket.on("data", (chunk: Buffer) => this.received(chunk));
     socket.on("drain", () => this.#drained());
     socket.on("end", () => this.#peerEnded());
     socket.on("error", (error: Error) => {
@@ -109,7 +119,13 @@ class NodeConnection implements Connection {
     this.#socket.destroy();
   }
 
-  #received(chunk: Uint8Array): void {
+  /** The handler while it takes data; undefined once closing, when reads only look for the end. */
+  get reader(): ConnectionHandler | undefined {
+    return this.#state === "open" ? this.#handler : undefined;
+  }
+
+  /** Bytes read, for the handler (or held while paused). */
+  received(chunk: Uint8Array): void {
     // After close() incoming bytes are read only to reach the peer's FIN.
     if (this.#state !== "open") return;
     if (this.#paused || this.#stash.length > 0) {
@@ -164,6 +180,32 @@ class NodeConnection implements Connection {
     this.#stash = [];
     this.#handler.closed(this.#error);
   }
+}
+
+/**
+ * Node's `onread` option for a socket being dialled, and where its reads go
+ * once the connection exists: the socket then reads into buffers chosen by
+ * `ReadBuffers`, so small reads reuse one buffer and the rest of a large frame
+ * lands in the frame itself instead of fresh 64 KiB buffers copied from. Node
+ * offers this only for sockets it dials, not for those a server accepts.
+ */
+function dialledReads(): { onread: net.OnReadOpts; attach(connection: NodeConnection): void } {
+  const buffers = new ReadBuffers((size) => Buffer.allocUnsafeSlow(size));
+  // Reading starts after "connect", where the connection is attached.
+  let connection: NodeConnection | undefined;
+  return {
+    onread: {
+      buffer: () => buffers.next(connection?.reader),
+      callback: (count: number, buffer: Uint8Array): boolean => {
+        connection!.received(buffers.filled(buffer, count));
+        // Pausing is the connection's own (`pause()`), not this callback's.
+        return true;
+      },
+    },
+    attach: (dialled) => {
+      connection = dialled;
+    },
+  };
 }
 
 /** Whether someone accepts connections on the unix socket at path. */
@@ -271,14 +313,16 @@ function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Connecti
     return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
+    const reads = dialledReads();
     const socket = endpoint.transport === "tcp"
       ? net.connect({
         host: endpoint.host,
         port: endpoint.port,
         noDelay: true,
         allowHalfOpen: true,
+        onread: reads.onread,
       })
-      : net.connect({ path: endpoint.path, allowHalfOpen: true });
+      : net.connect({ path: endpoint.path, allowHalfOpen: true, onread: reads.onread });
     const failed = (error: Error): void => {
       socket.destroy();
       reject(toZmqError(error, "connect", `cannot connect to ${target}`));
@@ -290,7 +334,9 @@ function connect(endpoint: Endpoint, accept: AcceptConnection): Promise<Connecti
         ? hostPort(socket.remoteAddress, socket.remotePort)
         : endpoint.path;
       try {
-        resolve(new NodeConnection(socket, remote, accept));
+        const connection = new NodeConnection(socket, remote, accept, true);
+        reads.attach(connection);
+        resolve(connection);
       } catch (error) {
         socket.destroy();
         reject(error);

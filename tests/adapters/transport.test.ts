@@ -161,6 +161,33 @@ async function dial(address: string, recorder = new Recorder()): Promise<Connect
   );
 }
 
+/** One end of a connection and what it recorded. */
+interface End {
+  connection: Connection;
+  recorder: Recorder;
+}
+
+/**
+ * Both ends of one tcp connection, named for the test: the receiver is the
+ * side that accepted it or the side that dialled it. Close the listener after.
+ */
+async function connectedEnds(
+  receiver: "accepting" | "connecting",
+): Promise<{ sender: End; receiver: End; listener: Listener }> {
+  const server = await serve("tcp://127.0.0.1:0");
+  try {
+    const recorder = new Recorder();
+    const dialled = { connection: await dial(server.listener.address, recorder), recorder };
+    const accepted = await server.next();
+    return receiver === "accepting"
+      ? { sender: dialled, receiver: accepted, listener: server.listener }
+      : { sender: accepted, receiver: dialled, listener: server.listener };
+  } catch (error) {
+    await server.listener.close();
+    throw error;
+  }
+}
+
 function portOf(address: string): number {
   return Number(address.slice(address.lastIndexOf(":") + 1));
 }
@@ -330,128 +357,121 @@ describe(`${runtime} transport`, () => {
     });
   });
 
-  test("16 MiB in 64 KiB chunks arrive complete and in order, with backpressure", async () => {
-    const total = 16 * 1024 * 1024;
-    const chunkSize = 64 * 1024;
-    const payload = pattern(total, 7);
-    const server = await serve("tcp://127.0.0.1:0");
-    try {
-      const client = new Recorder();
-      const connection = await dial(server.listener.address, client);
-      const { recorder: serverSide } = await server.next();
-      let refused = 0;
-      for (let offset = 0; offset < total; offset += chunkSize) {
-        const drains = client.drains;
-        if (!connection.write(payload.subarray(offset, offset + chunkSize))) {
-          refused++;
-          await client.until(() => client.drains > drains, "drain()");
-        }
-      }
-      connection.close();
-      assert.equal(await serverSide.untilClosed(), undefined);
-      assert.equal(await client.untilClosed(), undefined);
-      assert.ok(refused > 0, "write() returned false at least once");
-      assert.ok(client.drains > 0, "drain() was called");
-      // Checked only now that every chunk is in: a runtime reusing a chunk's
-      // memory for a later read would show here.
-      assertSameBytes(serverSide.received(), payload);
-    } finally {
-      await server.listener.close();
-    }
-  });
-
-  test("pause() inside data() stops data, resume() delivers everything", async () => {
-    const total = 4 * 1024 * 1024;
-    const payload = pattern(total, 11);
-    let pausedAt = -1;
-    let duringPause = 0;
-    let paused = false;
-    const server = await serve("tcp://127.0.0.1:0", (connection) => {
-      const recorder = new Recorder(() => {
-        if (paused) duringPause++;
-        if (pausedAt < 0) {
-          // Pause from inside data(), as a protocol layer at its high-water mark does.
-          connection.pause();
-          paused = true;
-          pausedAt = recorder.bytes;
+  // Node reads a connection it dialled into buffers of ours, and one it accepted into its own.
+  for (const receiver of ["accepting", "connecting"] as const) {
+    describe(`received by the ${receiver} side`, () => {
+      test("16 MiB in 64 KiB chunks arrive complete and in order, with backpressure", async () => {
+        const total = 16 * 1024 * 1024;
+        const chunkSize = 64 * 1024;
+        const payload = pattern(total, 7);
+        const ends = await connectedEnds(receiver);
+        try {
+          const { sender } = ends;
+          let refused = 0;
+          for (let offset = 0; offset < total; offset += chunkSize) {
+            const drains = sender.recorder.drains;
+            if (!sender.connection.write(payload.subarray(offset, offset + chunkSize))) {
+              refused++;
+              await sender.recorder.until(() => sender.recorder.drains > drains, "drain()");
+            }
+          }
+          sender.connection.close();
+          assert.equal(await ends.receiver.recorder.untilClosed(), undefined);
+          assert.equal(await sender.recorder.untilClosed(), undefined);
+          assert.ok(refused > 0, "write() returned false at least once");
+          assert.ok(sender.recorder.drains > 0, "drain() was called");
+          // Checked only now that every chunk is in: a runtime reusing a chunk's
+          // memory for a later read would show here.
+          assertSameBytes(ends.receiver.recorder.received(), payload);
+        } finally {
+          await ends.listener.close();
         }
       });
-      return recorder;
+
+      test("pause() inside data() stops data, resume() delivers everything", async () => {
+        const total = 4 * 1024 * 1024;
+        const payload = pattern(total, 11);
+        let pausedAt = -1;
+        let duringPause = 0;
+        let paused = false;
+        const ends = await connectedEnds(receiver);
+        try {
+          const { sender, receiver: receiving } = ends;
+          receiving.recorder.onData = () => {
+            if (paused) duringPause++;
+            if (pausedAt < 0) {
+              // Pause from inside data(), as a protocol layer at its high-water mark does.
+              receiving.connection.pause();
+              paused = true;
+              pausedAt = receiving.recorder.bytes;
+            }
+          };
+          sender.connection.write(payload);
+          await receiving.recorder.until(() => paused, "the first chunk");
+          await letEventsRun();
+          assert.equal(duringPause, 0, "no data() while paused");
+          assert.equal(receiving.recorder.bytes, pausedAt);
+          assert.ok(pausedAt < total, "the rest is held back");
+
+          paused = false;
+          receiving.connection.resume();
+          await receiving.recorder.untilBytes(total);
+          assertSameBytes(receiving.recorder.received(), payload);
+
+          sender.connection.close();
+          assert.equal(await sender.recorder.untilClosed(), undefined);
+          assert.equal(await receiving.recorder.untilClosed(), undefined);
+        } finally {
+          await ends.listener.close();
+        }
+      });
+
+      test("pause() while idle holds bytes that arrive later", async () => {
+        const ends = await connectedEnds(receiver);
+        try {
+          const { sender, receiver: receiving } = ends;
+          sender.connection.write(new Uint8Array([1]));
+          await receiving.recorder.untilBytes(1);
+          // By now the adapter waits for more bytes (Deno: a read is in flight);
+          // what that wait brings in must be held back too.
+          receiving.connection.pause();
+          const payload = pattern(100_000, 9);
+          sender.connection.write(payload);
+          await letEventsRun();
+          assert.equal(receiving.recorder.bytes, 1, "no data() while paused");
+          receiving.connection.resume();
+          await receiving.recorder.untilBytes(1 + payload.byteLength);
+          assertSameBytes(receiving.recorder.received().subarray(1), payload);
+          sender.connection.close();
+          assert.equal(await receiving.recorder.untilClosed(), undefined);
+          assert.equal(await sender.recorder.untilClosed(), undefined);
+        } finally {
+          await ends.listener.close();
+        }
+      });
+
+      test("pause() before any data holds everything until resume()", async () => {
+        const payload = pattern(256 * 1024, 5);
+        const ends = await connectedEnds(receiver);
+        try {
+          const { sender, receiver: receiving } = ends;
+          receiving.connection.pause();
+          sender.connection.write(payload);
+          sender.connection.close();
+          // The sender's bytes and FIN are sent; neither may surface while paused.
+          await letEventsRun();
+          assert.equal(receiving.recorder.bytes, 0);
+          assert.equal(receiving.recorder.closedCount, 0, "the end of stream waits too");
+          receiving.connection.resume();
+          assert.equal(await receiving.recorder.untilClosed(), undefined);
+          assertSameBytes(receiving.recorder.received(), payload);
+          assert.equal(await sender.recorder.untilClosed(), undefined);
+        } finally {
+          await ends.listener.close();
+        }
+      });
     });
-    try {
-      const client = new Recorder();
-      const connection = await dial(server.listener.address, client);
-      const accepted = await server.next();
-      connection.write(payload);
-      await accepted.recorder.until(() => paused, "the first chunk");
-      await letEventsRun();
-      assert.equal(duringPause, 0, "no data() while paused");
-      assert.equal(accepted.recorder.bytes, pausedAt);
-      assert.ok(pausedAt < total, "the rest is held back");
-
-      paused = false;
-      accepted.connection.resume();
-      await accepted.recorder.untilBytes(total);
-      assertSameBytes(accepted.recorder.received(), payload);
-
-      connection.close();
-      assert.equal(await client.untilClosed(), undefined);
-      assert.equal(await accepted.recorder.untilClosed(), undefined);
-    } finally {
-      await server.listener.close();
-    }
-  });
-
-  test("pause() while idle holds bytes that arrive later", async () => {
-    const server = await serve("tcp://127.0.0.1:0");
-    try {
-      const client = new Recorder();
-      const connection = await dial(server.listener.address, client);
-      const accepted = await server.next();
-      connection.write(new Uint8Array([1]));
-      await accepted.recorder.untilBytes(1);
-      // By now the adapter waits for more bytes (Deno: a read is in flight);
-      // what that wait brings in must be held back too.
-      accepted.connection.pause();
-      const payload = pattern(100_000, 9);
-      connection.write(payload);
-      await letEventsRun();
-      assert.equal(accepted.recorder.bytes, 1, "no data() while paused");
-      accepted.connection.resume();
-      await accepted.recorder.untilBytes(1 + payload.byteLength);
-      assertSameBytes(accepted.recorder.received().subarray(1), payload);
-      connection.close();
-      assert.equal(await accepted.recorder.untilClosed(), undefined);
-      assert.equal(await client.untilClosed(), undefined);
-    } finally {
-      await server.listener.close();
-    }
-  });
-
-  test("pause() before any data holds everything until resume()", async () => {
-    const payload = pattern(256 * 1024, 5);
-    const server = await serve("tcp://127.0.0.1:0", (connection) => {
-      connection.pause();
-      return new Recorder();
-    });
-    try {
-      const client = new Recorder();
-      const connection = await dial(server.listener.address, client);
-      const accepted = await server.next();
-      connection.write(payload);
-      connection.close();
-      // The client's bytes and FIN are sent; neither may surface while paused.
-      await letEventsRun();
-      assert.equal(accepted.recorder.bytes, 0);
-      assert.equal(accepted.recorder.closedCount, 0, "the end of stream waits too");
-      accepted.connection.resume();
-      assert.equal(await accepted.recorder.untilClosed(), undefined);
-      assertSameBytes(accepted.recorder.received(), payload);
-      assert.equal(await client.untilClosed(), undefined);
-    } finally {
-      await server.listener.close();
-    }
-  });
+  }
 
   for (const side of ["connecting", "accepting"] as const) {
     test(`close() by the ${side} side flushes what was written, the peer gets closed(undefined)`, async () => {
