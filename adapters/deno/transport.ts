@@ -17,6 +17,7 @@ import { errnoCode, errnoOf, errorMapper, type ErrorMeaning } from "../errors.ts
 import { hostPort } from "../host_port.ts";
 import { BoundSocketFile, type IpcFiles, removeStaleSocket } from "../ipc_path.ts";
 import { ReadBuffers } from "../read_buffers.ts";
+import { deliveryBudget } from "./delivery_budget.ts";
 import { assertBindable, assertConnectable, bindHost } from "../stream_endpoint.ts";
 
 /** `write` returns false once this many bytes are queued and not yet taken by the kernel. */
@@ -172,6 +173,10 @@ class DenoConnection implements Connection {
       if (count === null) {
         this.#eof = true;
         break;
+      }
+      while (!deliveryBudget.take(count)) {
+        await deliveryBudget.nextTurn();
+        if (this.#state === "closed") return;
       }
       this.#received(this.#readBuffers.filled(buffer, count));
     }
