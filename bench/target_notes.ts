@@ -19,8 +19,9 @@ const LARGE_MESSAGES =
   "libzmq reads into the message (NOTES.md, Throughput)";
 
 const LARGE_MESSAGES_NODE =
-  "receiver: one copy into the frame, and a full GC every few dozen 1 MiB messages (external " +
-  "memory); Node lets only dialled sockets read in place (NOTES.md, Large frames, second pass)";
+  "receiver: the Pull binds, and Node lets only sockets it dials read into our memory; an " +
+  "accepted one reads fresh 64 KiB buffers, copied into the frame, with full GCs from external " +
+  "memory. A dialling Pull reads in place: 0.89x native (NOTES.md, Large frames, third pass)";
 
 const LARGE_MESSAGES_BUN =
   "receiver: Bun hands each read over as a fresh copy, then the frame is assembled by a second " +
@@ -31,20 +32,22 @@ const ROUND_TRIP =
   "run-to-run noise of the target (NOTES.md, Latency, second pass)";
 
 const VERSUS_ZEROMQ_ROUND_TRIP =
-  "CPU per round trip 0.62x the zeromq package's; its wall-clock ratio moves with load " +
-  "(NOTES.md, Latency)";
+  "the runtime's raw echo alone is 0.51-0.57x the zeromq package's round trip; ours is 4-6 µs " +
+  "above it, our path running cold between round trips (NOTES.md, Latency, third pass)";
 
 const RUNTIME_GAP =
   "CPU per message is within 1.5x of Node's; the gap is the runtime's socket path, as its raw " +
   "floor shows (NOTES.md, Throughput)";
 
 const FAN_OUT =
-  "we deliver all, libzmq part of what it sends (its rate moves 2x between runs); our publisher's " +
-  "turn and the reads alternate; Deno's subscriber costs 2x (NOTES.md, Fan-out, second pass)";
+  "CPU-bound: our two processes spend ~0.37 µs per delivery (Node), at most ~5.4M/s on 2 cores; " +
+  "we deliver all, libzmq part of what it sends, its rate moving 2x between runs (NOTES.md, " +
+  "Fan-out, third pass)";
 
 const MEMORY =
-  "no unbounded queue (the Push blocks in every stall): the sender's 10M garbage buffers " +
-  "awaiting GC, Deno's native side (NOTES.md, Bounded memory)";
+  "no unbounded queue (the Push blocks in every stall): V8's young generation grows under 10M " +
+  "fresh payloads, their memory waits for it; with --max-semi-space-size=8 the Node Push peaks " +
+  "at 146 MiB (NOTES.md, Memory, third pass)";
 
 const SCALE =
   "runtime's accept path under a burst of 10,000 connects (backlog overflow, SYN retries); " +
