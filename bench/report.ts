@@ -355,8 +355,10 @@ ${
   subscribers' process answers that every subscriber has had one (so every subscription has
   arrived), then the timed messages, then end marks until every subscriber has had one. The
   figure is the timed messages received, summed over the subscribers, over the time from the
-  first to the last of them; "delivered" is that sum over published × subscribers (a
-  Publisher drops for a subscriber at its high-water mark, as libzmq's does).
+  first of them to the last subscriber's first end mark, which follows its last timed message
+  by at most a millisecond (a clock read per message would cost the subscribers more);
+  "delivered" is that sum over published × subscribers (a Publisher drops for a subscriber at
+  its high-water mark, as libzmq's does).
 - inproc: a Push and a Pull in one process, a sender loop and a receiver loop side by side;
   the clock runs from the last warm-up message received to the last message.
 - Native libzmq: the same protocol from C (\`bench/native/zmq_end.c\`): blocking

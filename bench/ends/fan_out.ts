@@ -2,9 +2,10 @@
  * Publisher → Subscriber fan-out (`pub-sub`): one Publisher in the binding process, and
  * `subscribers` Subscriber sockets (each its own connection, all subscribed to everything) in
  * the connecting process. The result is the aggregate delivered rate: timed messages received,
- * summed over the subscribers, over the time from the first to the last of them. A Publisher
- * drops what a subscriber at its high-water mark cannot take, so the result also says how many
- * were expected (`count` × `subscribers`).
+ * summed over the subscribers, over the time from the first of them to the last subscriber's
+ * first end message (which follows its last timed one). A Publisher drops what a subscriber at
+ * its high-water mark cannot take, so the result also says how many were expected (`count` ×
+ * `subscribers`).
  *
  * The first payload byte marks a message: warm-up, timed or end. The publisher sends warm-up
  * messages, 100 at a time, until the subscribers' process answers "ready" on a way back (a Push
@@ -93,8 +94,7 @@ async function subscribers(
         }
         const mark = payload[0];
         if (mark === TIMED) {
-          last = performance.now();
-          if (timedMessages++ === 0) start = last;
+          if (timedMessages++ === 0) start = performance.now();
         } else if (mark === WARM) {
           warmMessages++;
           if (!warmed) {
@@ -106,6 +106,10 @@ async function subscribers(
             await back.send("ready");
           }
         } else {
+          // The first end message comes behind the last timed one of this connection, at most a
+          // millisecond later; a clock read per timed message would cost the subscribers' process
+          // more than that (45-89 ns a call in JavaScript runtimes, a quarter of a delivery).
+          last = Math.max(last, performance.now());
           break;
         }
       }

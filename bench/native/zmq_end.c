@@ -381,9 +381,11 @@ static void pub_sub(void) {
             warm_messages++;
             if (!warmed[i]) warmed[i] = 1, warm_subscribers++;
           } else if (buffer[0] == TIMED) {
-            last = now_seconds();
-            if (timed++ == 0) start = last;
+            if (timed++ == 0) start = now_seconds();
           } else if (!ended[i]) {
+            /* As the other ends measure: up to the last subscriber's first end message. */
+            double now = now_seconds();
+            if (now > last) last = now;
             ended[i] = 1;
             end_subscribers++;
           }
