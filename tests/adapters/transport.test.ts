@@ -175,14 +175,16 @@ async function connectedEnds(
   receiver: "accepting" | "connecting",
 ): Promise<{ sender: End; receiver: End; listener: Listener }> {
   const server = await serve("tcp://127.0.0.1:0");
+  let dialled: End | undefined;
   try {
     const recorder = new Recorder();
-    const dialled = { connection: await dial(server.listener.address, recorder), recorder };
+    dialled = { connection: await dial(server.listener.address, recorder), recorder };
     const accepted = await server.next();
     return receiver === "accepting"
       ? { sender: dialled, receiver: accepted, listener: server.listener }
       : { sender: accepted, receiver: dialled, listener: server.listener };
   } catch (error) {
+    dialled?.connection.destroy();
     await server.listener.close();
     throw error;
   }
