@@ -55,21 +55,13 @@ export class Reply extends Socket implements AsyncIterable<Message> {
    * previous request is unanswered, or while another `receive` waits.
    */
   receive(options?: WaitOptions): Promise<Message> {
-    if (this.closed) return this.receiveMessage(options);
-    if (this.receiveWaiting) {
-      return Promise.reject(
-        new ZmqError(
-          "EFSM",
-          "a REP socket is already waiting for a request; one receive at a time",
-        ),
-      );
-    }
-    if (this.#envelope !== undefined) {
-      return Promise.reject(
-        new ZmqError("EFSM", "a REP socket must send the reply before it receives another request"),
-      );
-    }
-    return this.receiveMessage(options);
+    return this.receiveInTurn(
+      "a REP socket is already waiting for a request; one receive at a time",
+      this.#envelope === undefined
+        ? undefined
+        : "a REP socket must send the reply before it receives another request",
+      options,
+    );
   }
 
   /** Iterates over requests until the socket closes; reply to each before the next step. */

@@ -123,21 +123,13 @@ export class Request extends Socket implements AsyncIterable<Message> {
    * no request was sent since the last reply, or while another `receive` waits.
    */
   receive(options?: WaitOptions): Promise<Message> {
-    if (this.closed) return this.receiveMessage(options);
-    if (this.receiveWaiting) {
-      return Promise.reject(
-        new ZmqError(
-          "EFSM",
-          "a REQ socket is already waiting for the reply; one receive at a time",
-        ),
-      );
-    }
-    if (!this.#awaitingReply && this.#sending === 0) {
-      return Promise.reject(
-        new ZmqError("EFSM", "a REQ socket must send a request before it can receive a reply"),
-      );
-    }
-    return this.receiveMessage(options);
+    return this.receiveInTurn(
+      "a REQ socket is already waiting for the reply; one receive at a time",
+      this.#awaitingReply || this.#sending > 0
+        ? undefined
+        : "a REQ socket must send a request before it can receive a reply",
+      options,
+    );
   }
 
   /** Iterates over replies until the socket closes; send a request before each step. */

@@ -620,10 +620,23 @@ export abstract class Socket {
     }
   }
 
-  /** Whether a `receive` waits for a message (Request and Reply allow one at a time). */
-  protected get receiveWaiting(): boolean {
-    dropSettled(this.#receiveWaiters);
-    return this.#receiveWaiters.length > 0;
+  /**
+   * `receive` for a type that allows one at a time, and only in its turn
+   * (Request, Reply): rejects with EFSM, `busy` as the message, while another
+   * receive waits, or `outOfTurn` when given. A closed socket rejects as
+   * `receiveMessage` does.
+   */
+  protected receiveInTurn(
+    busy: string,
+    outOfTurn: string | undefined,
+    options: WaitOptions | undefined,
+  ): Promise<Message> {
+    if (!this.#closed) {
+      dropSettled(this.#receiveWaiters);
+      const refusal = this.#receiveWaiters.length > 0 ? busy : outOfTurn;
+      if (refusal !== undefined) return Promise.reject(new ZmqError("EFSM", refusal));
+    }
+    return this.receiveMessage(options);
   }
 
   /**

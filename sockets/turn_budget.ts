@@ -11,9 +11,9 @@ import { scheduleAfterTurn } from "../core/scheduler.ts";
  * turn, and everything past the high-water mark is dropped (one subscriber
  * got 0.5 % of a million messages). libzmq's I/O thread writes while the
  * application sends; here, the send that overspends the budget resolves once
- * this turn's writes are done, and the loop goes on from emptied queues. Nothing changes for a
- * program that sends fewer messages than the budget in a turn, and dropping
- * at the high-water mark stays what it was within a turn.
+ * this turn's writes are done, and the loop goes on from emptied queues.
+ * Nothing changes for a program that sends fewer messages than the budget in
+ * a turn, and dropping at the high-water mark stays what it was within a turn.
  *
  * @example
  * ```ts
